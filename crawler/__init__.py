@@ -1,0 +1,1 @@
+"""The Scrapy project: site profiles, extraction, spiders and the pipelines that feed the archive."""

@@ -1,0 +1,154 @@
+"""Extraction: page bytes + URL + site profile in, documents (or a reasoned skip) out.
+
+Pure functions with no Scrapy in sight, so every rule can be tested on a fixture file:
+
+>>> from crawler.sites import SITES
+>>> page = ("<html><head><title>会议讲话_百纳范文网</title></head><body><h1>会议讲话</h1>"
+...         "<div class='info'>时间:2022-09-15 15:10:05 来源:网友投稿</div>"
+...         "<div class='content'><p>下面是小编为大家整理的会议讲话,供大家参考。</p>"
+...         "<p>同志们:</p><p>今天召开会议。</p></div></body></html>")
+>>> result = extract_page(page, "http://127.0.0.1/fanwen/1.html", SITES["baina"])
+>>> doc = result.documents[0]
+>>> doc.title, doc.published_at, doc.source, doc.text
+('会议讲话', '2022-09-15T15:10:05+08:00', '网友投稿', '同志们:\\n今天召开会议。')
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from crawler.extract.body import extract_paragraphs
+from crawler.extract.classify import classify
+from crawler.extract.cleanup import clean_paragraphs, ends_mid_sentence, prune, unhide
+from crawler.extract.compilation import split_compilation
+from crawler.extract.document import Document, Extracted, ExtractResult, Skipped
+from crawler.extract.encoding import decode_html, looks_binary
+from crawler.extract.meta import (
+    date_line,
+    first_match,
+    read_category,
+    read_docinfo,
+    read_keywords,
+    read_published,
+    read_source,
+    read_title,
+)
+from crawler.extract.pages import find_next_pages, merge_pages
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+    from crawler.sites.profile import SiteProfile
+
+__all__ = [
+    "Document",
+    "ExtractResult",
+    "Extracted",
+    "Skipped",
+    "extract_page",
+    "merge_pages",
+    "parse_html",
+]
+
+
+def parse_html(html: bytes | str, content_type: str | None = None, hint: str | None = None) -> HtmlElement | None:
+    """Decode (once) and parse a page; None when there is nothing to parse."""
+    if isinstance(html, bytes):
+        charset = None
+        if content_type and "charset=" in content_type.lower():
+            charset = content_type.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'")
+        html, _ = decode_html(html, charset, hint)
+    if not html.strip():
+        return None
+    try:
+        return lxml_html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def extract_page(
+    html: bytes | str,
+    url: str,
+    profile: SiteProfile,
+    *,
+    content_type: str | None = None,
+    favor_precision: bool = False,
+    continuation: bool = False,
+) -> ExtractResult:
+    """Extract the documents of one page.
+
+    Args:
+        html: the raw body (decoded here, GBK included) or already-decoded text.
+        url: the page URL; compilation parts get `#part-N` appended.
+        profile: the site's profile (`crawler.sites.SITES[...]`).
+        content_type: the Content-Type header, for its charset.
+        favor_precision: passed to trafilatura.
+        continuation: the page is page 2…N of an article whose first page was a document
+            page; its URL need not look like a document's, and it reports no further pages.
+
+    Returns:
+        `Extracted` with one document (several for a compilation), or `Skipped` with a reason.
+        It never returns None and raises only on programmer errors.
+    """
+    if isinstance(html, bytes) and looks_binary(html):
+        return Skipped("not_html", "binary body")
+    if content_type and not any(t in content_type.lower() for t in ("html", "xml", "text/plain")):
+        return Skipped("not_html", content_type)
+    tree = parse_html(html, content_type, profile.encoding_hint)
+    if tree is None:
+        return Skipped("empty_body", "no HTML to parse")
+    reason = classify(tree, url, profile, continuation=continuation)
+    if reason is not None:
+        return Skipped(reason)
+
+    title = read_title(tree, profile)
+    line = date_line(tree, profile)
+    found = first_match(tree, profile.body_xpaths)
+    container = copy.deepcopy(found if found is not None else tree.body)
+    unhide(container)
+    prune(container, profile)
+    paragraphs, truncated = clean_paragraphs(
+        extract_paragraphs(container, favor_precision=favor_precision), title, profile
+    )
+    if not paragraphs:
+        return Skipped("empty_body", "no text left after removing boilerplate")
+    if profile.preview and not truncated:
+        truncated = ends_mid_sentence(paragraphs)
+
+    base = Document(
+        url=url,
+        site=profile.key,
+        title=title,
+        text="\n".join(paragraphs),
+        published_at=read_published(line),
+        category=read_category(tree, profile, title),
+        source=read_source(line),
+        keywords=read_keywords(tree, profile),
+        truncated=truncated,
+        extra=read_docinfo(tree, profile) if profile.extra == "docinfo" else {},
+        next_pages=(
+            find_next_pages(tree, url)
+            if profile.paginate == "page_n" and not continuation
+            else ()
+        ),
+    )
+    if profile.split == "compilation" and not continuation:
+        parts = split_compilation(paragraphs)
+        if parts:
+            return Extracted(tuple(
+                replace(
+                    base,
+                    url=f"{url.split('#', 1)[0]}#part-{n}",
+                    title=heading,
+                    text="\n".join(body),
+                    collection=title,
+                    next_pages=(),
+                )
+                for n, (heading, body) in enumerate(parts, start=1)
+            ))
+    return Extracted((base,))

@@ -1,0 +1,106 @@
+"""The one place trafilatura is called: main-body paragraphs of a prepared container.
+
+trafilatura finds the text and drops what is not prose; a recall guard then checks it kept
+the container's text, because this genre's bodies are long runs of short paragraphs that its
+heuristics sometimes thin out.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import trafilatura
+from lxml import html as lxml_html
+from trafilatura.settings import use_config
+
+if TYPE_CHECKING:
+    from configparser import ConfigParser
+
+    from lxml.html import HtmlElement
+
+logger = logging.getLogger(__name__)
+
+_BLOCK_TAGS = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 li ul ol table tr td th blockquote section article pre br dd dt".split()
+)
+# Below this share of the container's own text, trafilatura's output is not trusted.
+MIN_RECALL = 0.9
+
+
+@lru_cache(maxsize=1)
+def _config() -> ConfigParser:
+    config = use_config()
+    # A short speech is still a whole document: without this, bodies under 250 characters take
+    # trafilatura's weaker fallback path.
+    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "10")
+    config.set("DEFAULT", "MIN_OUTPUT_SIZE", "1")
+    config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+    return config
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def block_paragraphs(container: HtmlElement) -> list[str]:
+    """The container's text split at block elements, in document order."""
+    out: list[str] = []
+    buffer: list[str] = []
+
+    def flush() -> None:
+        text = re.sub(r"[ \t\r\f\v]+", " ", "".join(buffer)).strip()
+        out.extend(line.strip() for line in text.split("\n") if line.strip())
+        buffer.clear()
+
+    def walk(element: HtmlElement) -> None:
+        is_block = isinstance(element.tag, str) and element.tag in _BLOCK_TAGS
+        if is_block:
+            flush()
+        if isinstance(element.tag, str) and element.text:
+            buffer.append(element.text)
+        for child in element:
+            walk(child)
+        if is_block:
+            flush()
+        if element.tail:
+            buffer.append(element.tail)
+
+    walk(container)
+    flush()
+    return out
+
+
+def extract_paragraphs(container: HtmlElement, *, favor_precision: bool = False) -> list[str]:
+    """Body paragraphs of an (already pruned and unhidden) container element.
+
+    Args:
+        container: the element holding the document body, or a whole page.
+        favor_precision: ask trafilatura to drop more borderline text.
+
+    Returns:
+        Paragraphs in document order, possibly empty.
+    """
+    page = "<html><body>" + lxml_html.tostring(container, encoding="unicode") + "</body></html>"
+    text = trafilatura.extract(
+        page,
+        output_format="txt",
+        include_comments=False,
+        include_tables=True,
+        include_links=False,
+        deduplicate=False,  # not deterministic across runs; the archive deduplicates
+        favor_precision=favor_precision,
+        favor_recall=not favor_precision,
+        config=_config(),
+    )
+    paragraphs = [p.strip() for p in (text or "").split("\n") if p.strip()]
+    blocks = block_paragraphs(container)
+    own = len(_norm("".join(blocks)))
+    got = len(_norm("".join(paragraphs)))
+    if own and got < MIN_RECALL * own:
+        logger.debug("trafilatura kept %d of %d characters; using the container's blocks", got, own)
+        return blocks
+    return paragraphs

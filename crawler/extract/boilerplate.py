@@ -1,0 +1,81 @@
+"""The genre's boilerplate, as one shared and documented list of text patterns.
+
+Template sites wrap every document in the same phrases: a 当前位置 breadcrumb, a 时间/来源 line,
+a 下面是小编为大家整理的…供大家参考 intro, a 推荐访问 keyword line, 声明 and ICP footers, docx
+preview chrome, paywall trailers. Profiles add site-specific patterns; they never copy these.
+Patterns are matched against one paragraph at a time, after whitespace is trimmed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# Whole paragraphs that are never part of a document. Anchored at the start: a document
+# paragraph that merely mentions 版权 or 来源 in its middle is kept.
+LINE_PATTERNS: tuple[str, ...] = (
+    r"当前位置\s*[:：]",                      # breadcrumb
+    r"您的位置\s*[:：]",
+    r"(?:发布|上传|更新)?(?:时间|日期)\s*[:：]\s*\d{4}",  # date line (seed 000)
+    r"[|｜]?\s*来源\s*[:：]\s*\S{0,20}$",     # source line without a date (seed 003)
+    r"(?:下面|以下)是小编.{0,120}(?:供大家参考|仅供参考|希望对)",   # intro (seeds 000, 002, 003)
+    r"在日常学习、工作或生活中",                # filler inside the body container (seed 002)
+    r"推荐访问\s*[:：]",                        # keyword line (seeds 000, 002)
+    r"声明\s*[:：]\s*本(?:网站|站)",             # legal notice (seed 000)
+    r"(?:Copyright|版权所有|Powered by)",        # footers (seeds 000, 002)
+    r".{0,40}ICP备\d+号",
+    r"温馨提示\s*[:：]?$",                      # 温馨提示 heading (seed 004)
+    r"网站客服\s*[:：]",
+    r"此文档下载收益归作者所有$",               # docx preview chrome (seed 004)
+    r"(?:下载文档|你可能关注的文档|收起|展开|展开全文|阅读全文|分享|收藏\s*分享赚钱)$",
+    r"当前隐藏内容免费查看",                    # "show all" button
+    r"(?:相关推荐|热门文章|猜你喜欢|相关文章|热门推荐)$",
+    r"(?:上一篇|下一篇)\s*[:：]",
+    r"本文由.{0,30}(?:整理|发布|提供)",
+    r"以上就是.{0,80}的全部内容",
+    r"分享到\s*[:：]?",
+    r"(?:免费下载|立即下载|下载本文)",
+)
+
+# Block headings whose whole element (heading and what it holds) is chrome, when found as an
+# element inside the body container: a 温馨提示 box, a related-documents list.
+BLOCK_STARTS: tuple[str, ...] = (
+    "温馨提示", "相关推荐", "热门文章", "猜你喜欢", "相关文章", "你可能关注的文档", "声明:", "声明：",
+)
+
+# A paragraph containing one of these ends a preview: it and everything after it go, and the
+# record is marked truncated (seed 001 ends 预览阅读已结束,若您需要全文或代笔。).
+TRAILER_MARKERS: tuple[str, ...] = (
+    "预览阅读已结束", "全文预览已结束", "预览已结束", "试读已结束", "剩余未读", "若您需要全文",
+    "免费阅读已结束", "查看全文请下载", "下载文档查看全文",
+)
+
+# Paragraph endings of a finished text; a preview ending otherwise stops mid-sentence.
+SENTENCE_END = tuple("。！？!?…”’」』）)》.；;") + ("——",)
+
+_MAX_BOILERPLATE_LEN = 200
+
+
+def compile_lines(extra: Iterable[str] = ()) -> re.Pattern[str]:
+    """One regex matching any boilerplate paragraph, shared patterns plus `extra`."""
+    return re.compile("|".join(f"(?:{p})" for p in (*LINE_PATTERNS, *extra)))
+
+
+DEFAULT_LINES = compile_lines()
+
+
+def is_boilerplate(paragraph: str, pattern: re.Pattern[str] = DEFAULT_LINES) -> bool:
+    """Whether a paragraph is template boilerplate rather than document text.
+
+    Long paragraphs are never boilerplate: a 2,000-character speech paragraph that happens to
+    start with 时间: is text.
+    """
+    text = paragraph.strip()
+    return len(text) <= _MAX_BOILERPLATE_LEN and pattern.match(text) is not None
+
+
+def find_trailer(paragraph: str, extra: Iterable[str] = ()) -> int:
+    """Index where a paywall trailer starts in the paragraph, or -1."""
+    positions = [paragraph.find(m) for m in (*TRAILER_MARKERS, *extra)]
+    found = [p for p in positions if p >= 0]
+    return min(found) if found else -1

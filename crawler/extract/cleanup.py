@@ -1,0 +1,118 @@
+"""Prepare the body container for extraction, and clean the paragraphs that come out.
+
+DOM side: unhide what a "show all" button hides (trafilatura silently drops hidden elements),
+remove the profile's pruned elements and chrome blocks (温馨提示, related lists).
+Text side: drop boilerplate paragraphs, the repeated title, and a paywall trailer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import TYPE_CHECKING
+
+from crawler.extract.boilerplate import (
+    BLOCK_STARTS,
+    SENTENCE_END,
+    compile_lines,
+    find_trailer,
+    is_boilerplate,
+)
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+    from crawler.sites.profile import SiteProfile
+
+_HIDDEN_CLASS = re.compile(r"\b(?:hide|hidden|hidecontent|content-hide|fold|collapsed?)\b", re.I)
+_BLOCK_MAX_LEN = 3000
+
+
+def unhide(container: HtmlElement) -> None:
+    """Make every element of the container visible, as a reader clicking 'show all' would."""
+    for element in container.iter():
+        if not isinstance(element.tag, str):
+            continue
+        element.attrib.pop("hidden", None)
+        style = element.get("style")
+        if style and re.search(r"display\s*:\s*none|visibility\s*:\s*hidden", style, re.I):
+            del element.attrib["style"]
+        classes = element.get("class")
+        if classes and _HIDDEN_CLASS.search(classes):
+            element.set("class", _HIDDEN_CLASS.sub("", classes).strip())
+
+
+def drop(element: HtmlElement) -> None:
+    """Remove an element but keep its tail text in place."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    if tail and tail.strip():
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+def prune(container: HtmlElement, profile: SiteProfile) -> None:
+    """Remove scripts, the profile's pruned elements and chrome blocks from the container."""
+    for element in container.xpath(".//script|.//style|.//noscript|.//form|.//button"):
+        drop(element)
+    for xpath in profile.prune_xpaths:
+        for element in container.xpath(xpath.replace("//", ".//", 1) if xpath.startswith("//") else xpath):
+            if element is not container:
+                drop(element)
+    for element in list(container.iterdescendants()):
+        if not isinstance(element.tag, str) or element.getparent() is None:
+            continue
+        text = element.text_content().strip()
+        if text.startswith(BLOCK_STARTS) and len(text) < _BLOCK_MAX_LEN:
+            drop(element)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def clean_paragraphs(
+    paragraphs: list[str], title: str, profile: SiteProfile
+) -> tuple[list[str], bool]:
+    """Drop boilerplate paragraphs and a paywall trailer.
+
+    Args:
+        paragraphs: extracted paragraphs in order.
+        title: the page title, whose repetition at the top of the body is template chrome.
+        profile: for site-specific boilerplate patterns and trailer markers.
+
+    Returns:
+        The kept paragraphs (each stripped) and whether a trailer showed the text truncated.
+    """
+    pattern = compile_lines(profile.boilerplate)
+    kept: list[str] = []
+    truncated = False
+    for paragraph in paragraphs:
+        text = paragraph.strip()
+        if not text:
+            continue
+        cut = find_trailer(text, profile.trailer_markers)
+        if cut >= 0:
+            truncated = True
+            head = text[:cut].strip()
+            if head and not is_boilerplate(head, pattern):
+                kept.append(head)
+            break
+        if is_boilerplate(text, pattern):
+            continue
+        kept.append(text)
+    title_key = _norm(title)
+    while kept and title_key and _norm(kept[0]) == title_key:
+        kept.pop(0)
+    return kept, truncated
+
+
+def ends_mid_sentence(paragraphs: list[str]) -> bool:
+    """True when the last paragraph stops without closing punctuation (a cut preview)."""
+    return bool(paragraphs) and not paragraphs[-1].rstrip().endswith(SENTENCE_END)

@@ -1,0 +1,58 @@
+"""Scrapy settings of the project: Scrapy's own, then ours (prefixed), one comment each.
+
+Every project setting is also listed in the README's settings table. Override any of them
+with `-s NAME=value`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from crawler.items import RECORD_FIELDS
+
+BOT_NAME = "fanwen"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- Politeness: what a site owner would accept from an archival crawler -------------------
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+ROBOTSTXT_OBEY = True
+USER_AGENT = "fanwen-archive/0.1 (archival crawler of public template documents)"
+
+# --- Safety -----------------------------------------------------------------------------------
+# Scrapy 2.19 starts a localhost remote-control listener that runs code sent to it: off.
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# --- Output -----------------------------------------------------------------------------------
+FEED_EXPORT_ENCODING = "utf-8"
+# The record schema, in order; raw captures stay in the archive.
+FEED_EXPORT_FIELDS = list(RECORD_FIELDS)
+ITEM_PIPELINES = {
+    "crawler.pipelines.ValidationPipeline": 100,
+    "crawler.pipelines.NormalizePipeline": 200,
+    "crawler.pipelines.ArchivePipeline": 800,
+}
+
+# --- Archive (project settings) ---------------------------------------------------------------
+# Where records go; the ARCHIVE_URI environment variable, as for `python -m archive`.
+ARCHIVE_URI = os.environ.get("ARCHIVE_URI", "sqlite:///data/archive.db")
+# Keep each document page's raw response (WARC) so it can be re-extracted without re-crawling.
+ARCHIVE_KEEP_RAW = True
+
+# Installs the cassette download handler when CASSETTE_PATH is set (see crawler/cassette.py).
+ADDONS = {"crawler.addons.CassetteAddon": 0}
+
+# --- Cassettes (offline replay and recording of sites; project settings) -----------------------
+# vcrpy cassette file; set it, with DOWNLOAD_HANDLERS pointing at the cassette handler, to replay.
+CASSETTE_PATH = ""
+# "none" replays only; "new_episodes" records what the cassette lacks; "all" re-records it.
+CASSETTE_RECORD_MODE = "none"
+
+# --- Extraction (project settings) ------------------------------------------------------------
+# Ask trafilatura to drop more borderline text (lower recall, higher precision).
+EXTRACT_FAVOR_PRECISION = False

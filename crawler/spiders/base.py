@@ -1,0 +1,190 @@
+"""`SiteSpider`: a CrawlSpider whose rules and extraction come from a `SiteProfile`.
+
+List pages and their pagination are followed; document pages go through
+`crawler.extract.extract_page`; further pages of a split article are fetched in order and
+joined. Nothing here knows any one site.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.http import TextResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.spiders import CrawlSpider, Rule
+
+from archive import Capture
+from crawler.extract import Document, Skipped, extract_page, merge_pages
+from crawler.items import DocumentItem
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+
+    from crawler.sites.profile import SiteProfile
+
+logger = logging.getLogger(__name__)
+
+
+def split_urls(value: str | list[str] | tuple[str, ...] | None) -> list[str]:
+    """`-a start_urls=URL[,URL...]` as a list."""
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return [u.strip() for u in items if u.strip()]
+
+
+def capture_of(response: Response) -> Capture:
+    """The raw response, as the archive keeps it for re-extraction."""
+    def pairs(headers: Any) -> list[tuple[str, str]]:
+        return [
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, values in headers.items()
+            for value in values
+        ]
+
+    return Capture(
+        url=response.url,
+        status=response.status,
+        headers=pairs(response.headers),
+        body=response.body,
+        fetched_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        request_headers=pairs(response.request.headers) if response.request else [],
+    )
+
+
+class SiteSpider(CrawlSpider):
+    """Crawls one site as its profile describes. Subclasses set `name` and `profile`."""
+
+    profile: ClassVar[SiteProfile]
+
+    def __init__(self, *args: Any, start_urls: str | list[str] | None = None, **kwargs: Any) -> None:
+        profile = self.profile
+        urls = split_urls(start_urls) or list(profile.start_urls)
+        if not urls:
+            raise ValueError(
+                f"no start URL known for {profile.key}; pass -a start_urls=URL[,URL...]"
+            )
+        for url in urls:
+            if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+                raise ValueError(f"bad start URL {url!r}; expected http://host/... or https://host/...")
+        self.rules = (
+            Rule(
+                LinkExtractor(allow=profile.document_url, deny_extensions=()),
+                callback="parse_document",
+                follow=False,
+                process_request="_tag_document",
+            ),
+            Rule(LinkExtractor(allow=profile.listing_url), follow=True),
+        )
+        super().__init__(*args, **kwargs)
+        self.start_urls = urls
+        # Overriding the start URLs points the spider at another copy of the site.
+        self.allowed_domains = (
+            sorted({urlsplit(u).hostname or "" for u in urls})
+            if start_urls
+            else list(profile.domains)
+        )
+
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.start_urls:
+            if self.profile.is_document(url):
+                yield Request(url, callback=self.parse_document, errback=self.on_error)
+            else:
+                yield Request(url, callback=self._parse, errback=self.on_error)
+
+    def _tag_document(self, request: Request, response: Response) -> Request:
+        return request.replace(errback=self.on_error)
+
+    def _skip(self, reason: str, url: str, detail: str = "") -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"extract/skipped/{reason}")
+        logger.info("no document at %s: %s %s", url, reason, detail, extra={"spider": self})
+
+    def on_error(self, failure: Failure) -> None:
+        """Log and count a page that could not be fetched; the crawl goes on."""
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("crawl/page_error")
+        request = getattr(failure, "request", None)
+        logger.warning(
+            "could not fetch %s: %s",
+            getattr(request, "url", "?"),
+            failure.getErrorMessage(),
+            extra={"spider": self},
+        )
+
+    def parse_document(self, response: Response) -> Iterator[Any]:
+        """Extract a document page; yield items, or requests for its further pages."""
+        if not isinstance(response, TextResponse):
+            self._skip("not_html", response.url, response.headers.get("Content-Type", b"").decode())
+            return
+        result = self._extract(response)
+        if isinstance(result, Skipped):
+            self._skip(result.reason, response.url, result.detail)
+            return
+        capture = capture_of(response)
+        for document in result.documents:
+            if document.next_pages:
+                yield self._next_page(document, [], [capture])
+            else:
+                yield self._item(document, [capture])
+
+    def _extract(self, response: TextResponse, *, continuation: bool = False) -> Any:
+        return extract_page(
+            response.body,
+            response.url,
+            self.profile,
+            content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
+            favor_precision=self.settings.getbool("EXTRACT_FAVOR_PRECISION"),
+            continuation=continuation,
+        )
+
+    def _next_page(self, first: Document, parts: list[Document], captures: list[Capture]) -> Request:
+        url = first.next_pages[len(parts)]
+        kwargs = {"first": first, "parts": parts, "captures": captures}
+        return Request(
+            url,
+            callback=self.parse_continuation,
+            errback=self.continuation_failed,
+            cb_kwargs=kwargs,
+            # Pages 2..N are fetched one after another, so they join in order.
+            priority=10,
+        )
+
+    def parse_continuation(
+        self, response: Response, first: Document, parts: list[Document], captures: list[Capture]
+    ) -> Iterator[Any]:
+        """Add page N of a split article; after the last page, yield the joined document."""
+        result = self._extract(response, continuation=True) if isinstance(response, TextResponse) else None
+        if result is None or isinstance(result, Skipped):
+            self._skip("page_without_text", response.url)
+            parts = [*parts, Document(url=response.url, site=first.site, title="", text="", truncated=True)]
+        else:
+            parts = [*parts, *result.documents[:1]]
+            captures = [*captures, capture_of(response)]
+        if len(parts) < len(first.next_pages):
+            yield self._next_page(first, parts, captures)
+        else:
+            yield self._item(merge_pages(first, parts), captures)
+
+    def continuation_failed(self, failure: Failure) -> Iterator[Any]:
+        """A missing page N: keep what we have, marked truncated, and count it."""
+        self.on_error(failure)
+        kwargs = failure.request.cb_kwargs  # type: ignore[attr-defined]
+        first: Document = kwargs["first"]
+        missing = Document(url=failure.request.url, site=first.site, title="", text="", truncated=True)  # type: ignore[attr-defined]
+        yield self._item(merge_pages(first, [*kwargs["parts"], missing]), kwargs["captures"])
+
+    def _item(self, document: Document, captures: list[Capture]) -> DocumentItem:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("extract/documents")
+        if document.truncated:
+            self.crawler.stats.inc_value("extract/truncated")
+        fields = document.record_fields()
+        return DocumentItem(**fields, captures=captures)

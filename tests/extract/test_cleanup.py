@@ -1,0 +1,55 @@
+"""Boilerplate paragraphs, trailers and hidden halves."""
+
+from __future__ import annotations
+
+from lxml import html
+
+from crawler.extract.body import block_paragraphs
+from crawler.extract.cleanup import clean_paragraphs, ends_mid_sentence, unhide
+from crawler.sites import SITES
+
+PROFILE = SITES["baina"]
+
+
+def test_boilerplate_paragraphs_go_and_masks_stay() -> None:
+    paragraphs = [
+        "当前位置:百纳范文网>专题范文 > 讲话稿 > 标题",
+        "时间:2022-09-15 15:10:05 来源:网友投稿",
+        "下面是小编为大家整理的标题,供大家参考。",
+        "标题",
+        "同志们:",
+        "xx市长指出,***同志要抓落实。",
+        "推荐访问:示范区 党工委",
+        "声明:本网站尊重并保护知识产权,根据《信息网络传播权保护条例》",
+        "Copyright©2012-2024 百纳范文网版权所有 备案号:鲁ICP备12014506号-1",
+    ]
+    kept, truncated = clean_paragraphs(paragraphs, "标题", PROFILE)
+    assert kept == ["同志们:", "xx市长指出,***同志要抓落实。"]
+    assert not truncated
+
+
+def test_paywall_trailer_truncates() -> None:
+    kept, truncated = clean_paragraphs(
+        ["第一段。", "最后一段。预览阅读已结束,若您需要全文或代笔。", "请点击👉 mooonya 👈联系老师"],
+        "t", PROFILE,
+    )
+    assert (kept, truncated) == (["第一段。", "最后一段。"], True)
+
+
+def test_long_paragraph_starting_like_boilerplate_is_kept() -> None:
+    long = "时间:2022年,我们" + "开展工作" * 80
+    assert clean_paragraphs([long], "t", PROFILE)[0] == [long]
+
+
+def test_unhide_reveals_the_hidden_half() -> None:
+    tree = html.fragment_fromstring(
+        '<div><p>一</p><div class="hidecontent" style="display:none"><p>二</p></div></div>'
+    )
+    unhide(tree)
+    assert "display" not in html.tostring(tree, encoding="unicode")
+    assert block_paragraphs(tree) == ["一", "二"]
+
+
+def test_mid_sentence_end() -> None:
+    assert ends_mid_sentence(["完成的目标,"])
+    assert not ends_mid_sentence(["完成的目标。"])
