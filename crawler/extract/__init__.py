@@ -24,7 +24,13 @@ from lxml import html as lxml_html
 
 from crawler.extract.body import extract_paragraphs
 from crawler.extract.classify import classify
-from crawler.extract.cleanup import clean_paragraphs, ends_mid_sentence, prune, unhide
+from crawler.extract.cleanup import (
+    clean_paragraphs,
+    ends_in_cut_marker,
+    ends_mid_sentence,
+    prune,
+    unhide,
+)
 from crawler.extract.compilation import split_compilation
 from crawler.extract.document import Document, Extracted, ExtractResult, Skipped
 from crawler.extract.encoding import decode_html, looks_binary
@@ -117,8 +123,8 @@ def extract_page(
     )
     if not paragraphs:
         return Skipped("empty_body", "no text left after removing boilerplate")
-    if profile.preview and not truncated:
-        truncated = ends_mid_sentence(paragraphs)
+    if not truncated:
+        truncated = ends_in_cut_marker(paragraphs) or (profile.preview and ends_mid_sentence(paragraphs))
 
     base = Document(
         url=url,

@@ -113,6 +113,17 @@ def clean_paragraphs(
     return kept, truncated
 
 
+_CUT_MARKER = re.compile(r"[^\W\d_](?:\.{3,}|…{1,2})$")
+
+
 def ends_mid_sentence(paragraphs: list[str]) -> bool:
     """True when the last paragraph stops without closing punctuation (a cut preview)."""
     return bool(paragraphs) and not paragraphs[-1].rstrip().endswith(SENTENCE_END)
+
+
+def ends_in_cut_marker(paragraphs: list[str]) -> bool:
+    """True when the text breaks off with '...' straight after a word (真... in seed 003).
+
+    An ellipsis after a word, not after punctuation, is how these sites mark an excerpt.
+    """
+    return bool(paragraphs) and _CUT_MARKER.search(paragraphs[-1].rstrip()) is not None

@@ -30,6 +30,11 @@ def clean_text(element: HtmlElement) -> str:
     return _SPACE.sub(" ", element.text_content()).strip()
 
 
+def spaced_text(element: HtmlElement) -> str:
+    """An element's text with its text nodes kept apart (`<li>ID:1</li><li>大小:2KB</li>`)."""
+    return _SPACE.sub(" ", " ".join(element.itertext())).strip()
+
+
 def first_match(tree: HtmlElement, xpaths: tuple[str, ...]) -> HtmlElement | None:
     """The first element any of the XPaths finds, trying them in order."""
     for xpath in xpaths:
@@ -58,7 +63,7 @@ def date_line(tree: HtmlElement, profile: SiteProfile) -> str:
     """The text of the page's own date/source line ('' when there is none)."""
     element = first_match(tree, profile.date_xpaths)
     if element is not None:
-        return clean_text(element)
+        return spaced_text(element)
     for node in tree.xpath(
         "//body//text()[re:test(., '(时间|日期)\\s*[:：]\\s*\\d{4}')]",
         namespaces={"re": "http://exslt.org/regular-expressions"},
@@ -127,7 +132,7 @@ _DOCINFO = {
 def read_docinfo(tree: HtmlElement, profile: SiteProfile) -> dict[str, Any]:
     """Document-sharing metadata (汇文网 style): ID, size, page count and file format."""
     element = first_match(tree, profile.date_xpaths)
-    text = clean_text(element) if element is not None else clean_text(tree)
+    text = spaced_text(element) if element is not None else spaced_text(tree)
     info: dict[str, Any] = {}
     for key, pattern in _DOCINFO.items():
         match = pattern.search(text)

@@ -1,0 +1,49 @@
+"""A dated, deduplicating archive of documents crawled from template-document sites.
+
+Storage sits behind ``ArchiveStore`` (SQLite, chosen by URI scheme); raw HTTP captures go to WARC
+files beside it. This package never imports Scrapy or ``crawler``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from archive.core import AddResult, Archive
+from archive.dedup import NearDupIndex, content_hash
+from archive.errors import (
+    ArchiveError,
+    ArchiveNotFound,
+    BadFilter,
+    CorruptArchive,
+    ExportError,
+    InvalidURI,
+    RecordNotFound,
+    SchemaError,
+    UnknownScheme,
+)
+from archive.normalize import normalize_text
+from archive.records import Capture, Record, record_id
+from archive.store import open_archive
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "AddResult",
+    "Archive",
+    "ArchiveError",
+    "ArchiveNotFound",
+    "BadFilter",
+    "Capture",
+    "CorruptArchive",
+    "ExportError",
+    "InvalidURI",
+    "NearDupIndex",
+    "Record",
+    "RecordNotFound",
+    "SchemaError",
+    "UnknownScheme",
+    "content_hash",
+    "normalize_text",
+    "open_archive",
+    "record_id",
+]

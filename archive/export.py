@@ -1,0 +1,160 @@
+"""JSON-lines export of archived records, to an open file or atomically to a path."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from archive.errors import BadFilter, ExportError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from datetime import date
+    from typing import IO
+
+    from archive.core import Archive
+    from archive.records import DateField, Record
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["export_jsonl", "export_to_path"]
+
+
+def _select(
+    archive: Archive,
+    site: str | None,
+    since: date | None,
+    until: date | None,
+    date_field: DateField,
+    latest_only: bool,
+) -> Iterator[Record]:
+    # Validate every filter before anything is written, so a bad one leaves no output behind.
+    if site is not None:
+        known = archive.sites()
+        if site not in known:
+            holds = f"has: {', '.join(known)}" if known else "has no records yet"
+            raise BadFilter(f"unknown site {site!r}; the archive {holds}")
+    return archive.iter_records(
+        site=site, since=since, until=until, date_field=date_field, latest_only=latest_only
+    )
+
+
+def export_jsonl(
+    archive: Archive,
+    fp: IO[str],
+    *,
+    site: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    date_field: DateField = "crawled",
+    latest_only: bool = False,
+) -> int:
+    """Write the matching records to ``fp``, one ``Record.to_json()`` line each, in insertion order.
+
+    Args:
+        archive: The archive to read.
+        fp: A text file open for writing (UTF-8 recommended: the JSON keeps Chinese unescaped).
+        site: Only this site key.
+        since: Only records dated on or after this day.
+        until: Only records dated on or before this day.
+        date_field: ``"crawled"`` or ``"published"``; see ``Archive.iter_records``.
+        latest_only: Per URL, only the version it was most recently seen with.
+
+    Returns:
+        The number of lines written.
+
+    Raises:
+        BadFilter: ``site`` is not in the archive, ``since`` is after ``until``, or
+            ``date_field`` is unknown.
+
+    Example:
+        >>> import sys
+        >>> export_jsonl(archive, sys.stdout, site="baina")  # doctest: +SKIP
+    """
+    records = _select(archive, site, since, until, date_field, latest_only)
+    count = 0
+    for record in records:
+        fp.write(record.to_json())
+        fp.write("\n")
+        count += 1
+    logger.info("exported %d records", count)
+    return count
+
+
+def export_to_path(
+    archive: Archive,
+    path: str | os.PathLike[str],
+    *,
+    site: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    date_field: DateField = "crawled",
+    latest_only: bool = False,
+) -> int:
+    """Export to ``path`` (UTF-8) through a temporary file in the same directory.
+
+    The file appears, or is replaced, only when the whole export succeeded; on any error the
+    temporary file is removed and an existing file at ``path`` is left as it was.
+
+    Args:
+        archive: The archive to read.
+        path: The output file.
+        site: See ``export_jsonl``.
+        since: See ``export_jsonl``.
+        until: See ``export_jsonl``.
+        date_field: See ``export_jsonl``.
+        latest_only: See ``export_jsonl``.
+
+    Returns:
+        The number of lines written.
+
+    Raises:
+        BadFilter: See ``export_jsonl``.
+        ExportError: The directory is missing, not writable, or ``path`` is a directory.
+    """
+    target = Path(path)
+    _select(archive, site, since, until, date_field, latest_only)
+    if target.is_dir():
+        raise ExportError(f"cannot write {target}: it is a directory; pass a file path")
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        # os.open with 0o666 lets the umask decide the mode, as for a plainly created file.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as exc:
+        raise _export_error(target, exc) from exc
+    try:
+        with open(fd, "w", encoding="utf-8", newline="\n") as fh:  # noqa: PTH123 - an fd
+            count = export_jsonl(
+                archive,
+                fh,
+                site=site,
+                since=since,
+                until=until,
+                date_field=date_field,
+                latest_only=latest_only,
+            )
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise _export_error(target, exc) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return count
+
+
+def _export_error(target: Path, exc: OSError) -> ExportError:
+    parent = target.parent
+    if exc.errno == errno.ENOENT and not parent.is_dir():
+        return ExportError(
+            f"cannot write {target}: directory {parent} does not exist; create it first"
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return ExportError(f"cannot write {target}: permission denied; choose a writable path")
+    return ExportError(f"cannot write {target} ({exc.strerror or exc}); choose another output path")

@@ -1,0 +1,364 @@
+"""SQLite storage of the archive: opening and migrating the file, queries, and the WARC side-car.
+
+A store that will not open raises (``CorruptArchive``, ``SchemaError``); it is never deleted or
+recreated.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archive._warc import WARC_MAX_BYTES, WarcDir, WarcLocation, payload_digest
+from archive.errors import ArchiveError, ArchiveNotFound, CorruptArchive, SchemaError
+from archive.migrations import MIGRATIONS
+from archive.records import FIELDS, Record
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Iterator, Sequence
+
+    from archive.records import Capture, RecordQuery
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["SqliteStore"]
+
+
+_COLUMNS = ", ".join(FIELDS)
+_SELECT = f"SELECT {_COLUMNS} FROM records"  # noqa: S608 - constant column names
+
+
+class SqliteStore:
+    """An archive in one SQLite file, with raw captures in ``<name>.warc/`` beside it.
+
+    Args:
+        path: The database file, e.g. ``data/archive.db`` (captures go to ``data/archive.warc/``).
+        create: Create the file (and parent directories) when missing; else raise.
+        warc_max_bytes: Size at which a new WARC file is started.
+
+    Raises:
+        ArchiveNotFound: ``create`` is false and there is no file at ``path``.
+        CorruptArchive: The file is not a SQLite database.
+        SchemaError: The file is a newer archive than this code, or a SQLite database that is
+            not an archive.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        create: bool = True,
+        warc_max_bytes: int = WARC_MAX_BYTES,
+    ) -> None:
+        """Open or create the store; see the class docstring."""
+        self.path = Path(path)
+        self.location = str(self.path)
+        self.warc = WarcDir(self.path.with_name(self.path.stem + ".warc"), max_bytes=warc_max_bytes)
+        self._depth = 0
+        if not self.path.exists():
+            if not create:
+                raise ArchiveNotFound(
+                    f"no archive at {path}; run a crawl first or pass --archive URI"
+                )
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ArchiveError(
+                    f"cannot create the directory of {path} ({exc.strerror}); "
+                    "choose a writable path"
+                ) from exc
+        if self.path.is_dir():
+            raise CorruptArchive(f"{path} is a directory, not an archive; pass the database file")
+        try:
+            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        except sqlite3.Error as exc:
+            raise ArchiveError(
+                f"cannot open {path} ({exc}); check the path and its permissions"
+            ) from exc
+        try:
+            self._open()
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def _open(self) -> None:
+        try:
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise CorruptArchive(
+                f"{self.path} is not a SQLite archive ({exc}); "
+                "pass the right archive or restore a backup"
+            ) from exc
+        latest = len(MIGRATIONS)
+        if version > latest:
+            raise SchemaError(
+                f"{self.path} has archive schema version {version} "
+                f"but this code knows up to {latest}; "
+                "upgrade fanwen-archive"
+            )
+        if version == 0 and tables:
+            raise SchemaError(
+                f"{self.path} is a SQLite database but not an archive (no schema version); "
+                "pass the archive's path"
+            )
+        try:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self._migrate(version)
+        except sqlite3.DatabaseError as exc:
+            raise ArchiveError(
+                f"cannot prepare {self.path} ({exc}); check its permissions"
+            ) from exc
+
+    def _migrate(self, version: int) -> None:
+        pending = [m for m in MIGRATIONS if m.version > version]
+        if not pending:
+            return
+        with self.transaction():
+            for step in pending:
+                logger.info(
+                    "archive %s: applying migration %d (%s)", self.path, step.version, step.name
+                )
+                step.apply(self.conn)
+            # PRAGMA takes no parameters; the value is an int from MIGRATIONS.
+            self.conn.execute(f"PRAGMA user_version = {pending[-1].version:d}")
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version stored in the file (``PRAGMA user_version``)."""
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the block in one write transaction (``BEGIN IMMEDIATE``); nested blocks join it."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+            self.conn.execute("COMMIT")
+        except BaseException:
+            # Also reached when COMMIT itself fails (e.g. disk full): never leave it open.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._depth = 0
+
+    # -- records -------------------------------------------------------------------------------
+
+    def get(self, record_id: str) -> Record | None:
+        """Return the record ``record_id`` or None."""
+        row = self.conn.execute(f"{_SELECT} WHERE id = ?", (record_id,)).fetchone()
+        return _record(row) if row else None
+
+    def find(self, url: str, content_hash: str) -> Record | None:
+        """Return the record of ``url`` with ``content_hash``, or None."""
+        row = self.conn.execute(
+            f"{_SELECT} WHERE url = ? AND content_hash = ?", (url, content_hash)
+        ).fetchone()
+        return _record(row) if row else None
+
+    def has_url(self, url: str) -> bool:
+        """Whether any record of ``url`` is stored."""
+        return (
+            self.conn.execute("SELECT 1 FROM records WHERE url = ? LIMIT 1", (url,)).fetchone()
+            is not None
+        )
+
+    def first_with_hash(self, content_hash: str) -> Record | None:
+        """Return the earliest stored record (lowest seq) with ``content_hash``, or None."""
+        row = self.conn.execute(
+            f"{_SELECT} WHERE content_hash = ? ORDER BY seq LIMIT 1", (content_hash,)
+        ).fetchone()
+        return _record(row) if row else None
+
+    def insert(self, record: Record) -> None:
+        """Store a new record (call inside ``transaction()``)."""
+        values = record.to_dict()
+        values["keywords"] = json.dumps(record.keywords, ensure_ascii=False)
+        values["extra"] = json.dumps(record.extra, ensure_ascii=False, sort_keys=True)
+        values["truncated"] = int(record.truncated)
+        marks = ", ".join("?" for _ in FIELDS)
+        self.conn.execute(
+            f"INSERT INTO records ({_COLUMNS}) VALUES ({marks})",  # noqa: S608 - constant names
+            [values[name] for name in FIELDS],
+        )
+
+    def add_sighting(self, record_id: str, url: str, seen_at: str) -> None:
+        """Note that ``url`` was seen holding record ``record_id`` at ``seen_at``."""
+        self.conn.execute(
+            "INSERT INTO sightings (record_id, url, seen_at) VALUES (?, ?, ?)",
+            (record_id, url, seen_at),
+        )
+
+    def sightings(self, record_id: str) -> list[tuple[str, str]]:
+        """Return ``(url, seen_at)`` of every sighting of ``record_id``, oldest first."""
+        rows = self.conn.execute(
+            "SELECT url, seen_at FROM sightings WHERE record_id = ? ORDER BY rowid", (record_id,)
+        )
+        return [(url, seen_at) for url, seen_at in rows]
+
+    def versions(self, url: str) -> list[Record]:
+        """Return every record of ``url``, oldest first."""
+        return [
+            _record(row)
+            for row in self.conn.execute(f"{_SELECT} WHERE url = ? ORDER BY seq", (url,))
+        ]
+
+    def iter_records(self, query: RecordQuery) -> Iterator[Record]:
+        """Stream the records matching ``query`` in insertion order.
+
+        Records added after the first one is read are not included, so a caller can store new
+        versions while iterating (e.g. re-extraction) without seeing them again.
+        """
+        last = self.conn.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0]
+        where, params = _where(query)
+        where += " AND seq <= ?" if where else " WHERE seq <= ?"
+        sql = f"{_SELECT}{where} ORDER BY seq"
+        for row in self.conn.execute(sql, [*params, last]):
+            yield _record(row)
+
+    def sites(self) -> list[str]:
+        """Return the site keys that have records, sorted."""
+        return [
+            site for (site,) in self.conn.execute("SELECT DISTINCT site FROM records ORDER BY site")
+        ]
+
+    def stats(self) -> dict[str, Any]:
+        """Return counts per site, per month of ``published_at`` and in total."""
+        sites: dict[str, dict[str, int]] = {}
+        rows = self.conn.execute(
+            "SELECT site, count(*), count(dup_of), coalesce(sum(truncated), 0), "
+            "count(DISTINCT url) "
+            "FROM records GROUP BY site ORDER BY site"
+        )
+        for site, records, duplicates, truncated, urls in rows:
+            sites[site] = {
+                "records": records,
+                "duplicates": duplicates,
+                "truncated": truncated,
+                "urls": urls,
+            }
+        months = dict(
+            self.conn.execute(
+                "SELECT coalesce(substr(published_at, 1, 7), 'unknown') AS month, count(*) "
+                "FROM records GROUP BY month ORDER BY month"
+            ).fetchall()
+        )
+        total = {
+            key: sum(s[key] for s in sites.values())
+            for key in ("records", "duplicates", "truncated")
+        }
+        total["urls"] = self.conn.execute("SELECT count(DISTINCT url) FROM records").fetchone()[0]
+        total["captures"] = self.conn.execute("SELECT count(*) FROM captures").fetchone()[0]
+        return {"sites": sites, "months": months, "total": total}
+
+    # -- captures ------------------------------------------------------------------------------
+
+    def add_captures(self, record_id: str, captures: Sequence[Capture]) -> None:
+        """Link ``captures`` to ``record_id``, writing to the WARC only the ones not stored yet.
+
+        Call inside ``transaction()``: the WARC bytes are fsynced before the rows commit, so a
+        row never points at bytes that are not on disk (an orphan WARC record is harmless).
+        """
+        for seq, capture in enumerate(captures):
+            digest = payload_digest(capture.body)
+            row = self.conn.execute(
+                "SELECT id FROM captures WHERE url = ? AND payload_digest = ?",
+                (capture.url, digest),
+            ).fetchone()
+            if row:
+                capture_id = row[0]
+            else:
+                loc = self.warc.write(capture)
+                cursor = self.conn.execute(
+                    "INSERT INTO captures (url, fetched_at, status, payload_digest, warc_file, "
+                    '"offset", length, request_offset, request_length) '
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        capture.url,
+                        capture.fetched_at,
+                        capture.status,
+                        digest,
+                        loc.warc_file,
+                        loc.offset,
+                        loc.length,
+                        loc.request_offset,
+                        loc.request_length,
+                    ),
+                )
+                capture_id = cursor.lastrowid
+            self.conn.execute(
+                "INSERT OR IGNORE INTO record_captures (record_id, capture_id, seq) "
+                "VALUES (?, ?, ?)",
+                (record_id, capture_id, seq),
+            )
+
+    def captures(self, record_id: str) -> list[Capture]:
+        """Read back the captures linked to ``record_id``, in the order they were given."""
+        rows = self.conn.execute(
+            'SELECT c.url, c.fetched_at, c.warc_file, c."offset", c.length, c.request_offset, '
+            "c.request_length FROM record_captures rc JOIN captures c ON c.id = rc.capture_id "
+            "WHERE rc.record_id = ? ORDER BY rc.seq",
+            (record_id,),
+        ).fetchall()
+        return [
+            self.warc.read(
+                WarcLocation(warc_file, offset, length, req_offset, req_length),
+                url=url,
+                fetched_at=fetched_at,
+            )
+            for url, fetched_at, warc_file, offset, length, req_offset, req_length in rows
+        ]
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.conn.close()
+
+
+def _record(row: Sequence[Any]) -> Record:
+    values = dict(zip(FIELDS, row, strict=True))
+    values["keywords"] = json.loads(values["keywords"])
+    values["extra"] = json.loads(values["extra"])
+    values["truncated"] = bool(values["truncated"])
+    return Record(**values)
+
+
+def _where(query: RecordQuery) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if query.site is not None:
+        clauses.append("site = ?")
+        params.append(query.site)
+    # crawled_at is UTC "YYYY-MM-DDTHH:MM:SSZ"; published_at is the page's own local date
+    # ("YYYY-MM-DD" or with a time and offset), so both compare as strings by their date prefix.
+    # NULL published_at never satisfies a bound, which excludes undated records as documented.
+    column = "crawled_at" if query.date_field == "crawled" else "published_at"
+    if query.since is not None:
+        clauses.append(f"{column} >= ?")
+        params.append(query.since.isoformat())
+    if query.until is not None:
+        clauses.append(f"{column} < ?")
+        params.append((query.until + timedelta(days=1)).isoformat())
+    if query.latest_only:
+        # The version a URL was most recently seen with (a page that reverts to an older text is
+        # an "unchanged" sighting of that older record, so the highest seq would be wrong).
+        clauses.append(
+            "id IN (SELECT record_id FROM "
+            "(SELECT record_id, max(rowid) FROM sightings GROUP BY url))"
+        )
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params

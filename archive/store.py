@@ -1,0 +1,190 @@
+"""The storage interface of the archive and the URI-scheme table that picks a backend.
+
+``open_archive("sqlite:///data/archive.db")`` is the one way callers (pipeline, CLI) get an archive.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import TYPE_CHECKING, Any, Protocol
+
+from archive.core import Archive
+from archive.errors import InvalidURI, UnknownScheme
+from archive.sqlite import SqliteStore
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from contextlib import AbstractContextManager
+
+    from archive.dedup import NearDupIndex
+    from archive.records import Capture, Record, RecordQuery
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "DEFAULT_URI",
+    "STORE_SCHEMES",
+    "ArchiveStore",
+    "StoreFactory",
+    "open_archive",
+    "parse_uri",
+]
+
+#: Where the archive lives when neither ``--archive`` nor ``ARCHIVE_URI`` says otherwise.
+DEFAULT_URI = "sqlite:///data/archive.db"
+
+
+class ArchiveStore(Protocol):
+    """The storage operations ``Archive`` needs; the dedup and versioning rules live in ``Archive``.
+
+    Write methods are called inside ``transaction()``; reads may be called anywhere.
+    """
+
+    location: str
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Return a context manager running its block as one atomic write."""
+        ...
+
+    def get(self, record_id: str) -> Record | None:
+        """Return the record ``record_id`` or None."""
+        ...
+
+    def find(self, url: str, content_hash: str) -> Record | None:
+        """Return the record of ``url`` with ``content_hash`` or None."""
+        ...
+
+    def has_url(self, url: str) -> bool:
+        """Whether any record of ``url`` is stored."""
+        ...
+
+    def first_with_hash(self, content_hash: str) -> Record | None:
+        """Return the earliest stored record with ``content_hash`` or None."""
+        ...
+
+    def insert(self, record: Record) -> None:
+        """Store a new record."""
+        ...
+
+    def add_sighting(self, record_id: str, url: str, seen_at: str) -> None:
+        """Note that ``url`` was seen holding ``record_id`` at ``seen_at``."""
+        ...
+
+    def add_captures(self, record_id: str, captures: Sequence[Capture]) -> None:
+        """Store the raw captures (once per URL and body) and link them to ``record_id``."""
+        ...
+
+    def sightings(self, record_id: str) -> list[tuple[str, str]]:
+        """Return ``(url, seen_at)`` pairs, oldest first."""
+        ...
+
+    def versions(self, url: str) -> list[Record]:
+        """Return every record of ``url``, oldest first."""
+        ...
+
+    def captures(self, record_id: str) -> list[Capture]:
+        """Return the captures linked to ``record_id`` in the order given."""
+        ...
+
+    def iter_records(self, query: RecordQuery) -> Iterator[Record]:
+        """Stream the matching records in insertion order."""
+        ...
+
+    def sites(self) -> list[str]:
+        """Return the site keys that have records, sorted."""
+        ...
+
+    def stats(self) -> dict[str, Any]:
+        """Return ``{"sites": {...}, "months": {...}, "total": {...}}`` counts."""
+        ...
+
+    def close(self) -> None:
+        """Release the store."""
+        ...
+
+
+class StoreFactory(Protocol):
+    """How ``open_archive`` builds a store from the location part of a URI."""
+
+    def __call__(self, location: str, /, *, create: bool = ...) -> ArchiveStore:
+        """Open (or with ``create``, create) the store at ``location``."""
+        ...
+
+
+#: Backends by URI scheme.
+STORE_SCHEMES: dict[str, StoreFactory] = {"sqlite": SqliteStore}
+
+
+def parse_uri(uri: str) -> tuple[str, str]:
+    """Split an archive URI into scheme and location.
+
+    ``sqlite:///data/archive.db`` is the relative path ``data/archive.db``, ``sqlite:////srv/a.db``
+    the absolute path ``/srv/a.db``, and a bare path (no ``scheme:``) is a SQLite path.
+
+    Args:
+        uri: The archive URI or path.
+
+    Returns:
+        ``(scheme, location)``, e.g. ``("sqlite", "data/archive.db")``.
+
+    Raises:
+        UnknownScheme: The scheme has no backend in ``STORE_SCHEMES``.
+        InvalidURI: The URI is empty or has a host part (``sqlite://data/a.db``).
+
+    Example:
+        >>> parse_uri("sqlite:////srv/archive.db")
+        ('sqlite', '/srv/archive.db')
+    """
+    if not uri:
+        raise InvalidURI("empty archive URI; pass sqlite:///path/to/archive.db")
+    scheme, sep, rest = uri.partition(":")
+    # No scheme, or a Windows drive letter ("C:\\data\\a.db"): a plain SQLite path.
+    if not sep or len(scheme) == 1 or "/" in scheme or "\\" in scheme:
+        return "sqlite", uri
+    if scheme not in STORE_SCHEMES:
+        raise UnknownScheme(
+            f"unknown archive scheme {scheme!r}; expected one of {', '.join(sorted(STORE_SCHEMES))}"
+        )
+    if not rest.startswith("//"):
+        raise InvalidURI(
+            f"archive URI {uri!r} lacks '//'; write {scheme}:///relative/path or {scheme}:////absolute/path"
+        )
+    host, slash, path = rest[2:].partition("/")
+    if host or not slash or not path:
+        raise InvalidURI(
+            f"archive URI {uri!r} has a host part or no path; "
+            f"write {scheme}:///relative/path or {scheme}:////absolute/path"
+        )
+    return scheme, path
+
+
+def open_archive(
+    uri: str | os.PathLike[str], *, create: bool = True, near_index: NearDupIndex | None = None
+) -> Archive:
+    """Open the archive at ``uri`` with the backend its scheme names.
+
+    Args:
+        uri: ``sqlite:///relative.db``, ``sqlite:////absolute.db`` or a bare path (str or Path).
+        create: Create a missing archive (and its parent directories); when false, raise instead.
+        near_index: Optional near-duplicate index for ``Archive.add``.
+
+    Returns:
+        The open archive; close it (or use it as a context manager) when done.
+
+    Raises:
+        UnknownScheme: See ``parse_uri``.
+        InvalidURI: See ``parse_uri``.
+        ArchiveNotFound: ``create`` is false and nothing is at the location.
+        CorruptArchive: The location holds something that is not an archive store.
+        SchemaError: The store was written by a newer version.
+
+    Example:
+        >>> with open_archive("sqlite:///data/archive.db") as archive:  # doctest: +SKIP
+        ...     result = archive.add({"url": "https://example.com/1.html", "site": "generic",
+        ...                           "title": "t", "text": "正文"})
+    """
+    scheme, location = parse_uri(os.fspath(uri))
+    store = STORE_SCHEMES[scheme](location, create=create)
+    logger.debug("opened archive %s", uri)
+    return Archive(store, near_index=near_index)

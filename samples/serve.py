@@ -1,0 +1,243 @@
+"""Static server for the bundled sample sites (stdlib only).
+
+Each site is a folder ``samples/sites/<key>/`` holding:
+
+* ``www/``: the files; a URL path maps to a file under ``www/``, a directory URL ``/x/``
+  serves ``x/index.html``, query strings are ignored;
+* ``_site.json``: ``{"charset": "utf-8" | "gbk", "last_modified": "...",
+  "paths": {"/some/path.html": {"status": 200, "headers": {"Content-Type": "..."}}}}``.
+
+Files are sent as raw bytes (a GBK site's pages are stored GBK-encoded). Default
+Content-Type: ``.html`` -> ``text/html; charset=<site charset>``, ``.txt`` -> ``text/plain``,
+``.xml`` -> ``application/xml``, anything else by :mod:`mimetypes`. Per-path entries replace
+those headers (and may set the status). A missing file is a real 404 with a small HTML body.
+Every response has Content-Length and Last-Modified; HEAD is supported.
+
+Usage::
+
+    python -m samples.serve [--port-base 8101] [--sites-root DIR]
+
+serves every site, prints one ``key url`` line per site and runs until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import mimetypes
+import posixpath
+import signal
+import sys
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import unquote, urlsplit
+
+DEFAULT_SITES_ROOT = Path(__file__).resolve().parent / "sites"
+DEFAULT_LAST_MODIFIED = "Mon, 01 May 2023 00:00:00 GMT"
+
+_NOT_FOUND_BODY = (
+    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>404 Not Found</title></head>"
+    "<body><h1>404 Not Found</h1><p>The requested URL was not found on this server.</p>"
+    "</body></html>\n"
+).encode("utf-8")
+
+
+def load_site_config(site_dir: Path) -> dict:
+    """Read ``_site.json`` of a site folder (defaults when absent)."""
+    cfg_path = Path(site_dir) / "_site.json"
+    cfg = json.loads(cfg_path.read_text(encoding="utf-8")) if cfg_path.is_file() else {}
+    cfg.setdefault("charset", "utf-8")
+    cfg.setdefault("last_modified", DEFAULT_LAST_MODIFIED)
+    cfg.setdefault("paths", {})
+    return cfg
+
+
+def _default_content_type(path: str, charset: str) -> str:
+    lower = path.lower()
+    if lower.endswith((".html", ".htm")):
+        return f"text/html; charset={charset}"
+    if lower.endswith(".txt"):
+        return "text/plain"
+    if lower.endswith(".xml"):
+        return "application/xml"
+    guessed, _ = mimetypes.guess_type(lower)
+    return guessed or "application/octet-stream"
+
+
+def _make_handler(site_dir: Path, cfg: dict) -> type[BaseHTTPRequestHandler]:
+    www = (Path(site_dir) / "www").resolve()
+    charset = cfg["charset"]
+    last_modified = cfg["last_modified"]
+    overrides: dict = cfg["paths"]
+
+    class SampleSiteHandler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "SampleSite/1.0"
+        timeout = 30
+
+        def version_string(self) -> str:
+            return self.server_version
+
+        def log_message(self, format: str, *args) -> None:  # quiet
+            pass
+
+        def _send(self, status: int, headers: dict[str, str], body: bytes, head: bool) -> None:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if not head:
+                self.wfile.write(body)
+
+        def _not_found(self, head: bool) -> None:
+            self._send(
+                HTTPStatus.NOT_FOUND,
+                {"Content-Type": "text/html; charset=utf-8", "Last-Modified": last_modified},
+                _NOT_FOUND_BODY,
+                head,
+            )
+
+        def _handle(self, head: bool) -> None:
+            url_path = unquote(urlsplit(self.path).path) or "/"
+            if not url_path.startswith("/"):
+                url_path = "/" + url_path
+            norm = posixpath.normpath(url_path)
+            if url_path.endswith("/") and norm != "/":
+                norm += "/"
+            if ".." in norm.split("/"):
+                return self._not_found(head)
+            target = www / norm.lstrip("/")
+            if norm.endswith("/"):
+                target = target / "index.html"
+            elif target.is_dir():
+                self._send(
+                    HTTPStatus.MOVED_PERMANENTLY,
+                    {"Location": norm + "/", "Content-Type": "text/html; charset=utf-8",
+                     "Last-Modified": last_modified},
+                    b"",
+                    head,
+                )
+                return
+            try:
+                resolved = target.resolve()
+                resolved.relative_to(www)
+            except (OSError, ValueError):
+                return self._not_found(head)
+            if not resolved.is_file():
+                return self._not_found(head)
+            body = resolved.read_bytes()
+            headers = {
+                "Content-Type": _default_content_type(resolved.name, charset),
+                "Last-Modified": last_modified,
+            }
+            status = HTTPStatus.OK
+            spec = overrides.get(norm) or overrides.get(url_path)
+            if spec:
+                status = int(spec.get("status", 200))
+                lowered = {k.lower(): k for k in headers}
+                for name, value in spec.get("headers", {}).items():
+                    old = lowered.get(name.lower())
+                    if old is not None:
+                        del headers[old]
+                    headers[name] = value
+            self._send(status, headers, body, head)
+
+        def do_GET(self) -> None:  # noqa: N802
+            self._handle(head=False)
+
+        def do_HEAD(self) -> None:  # noqa: N802
+            self._handle(head=True)
+
+        def _not_allowed(self) -> None:
+            self._send(
+                HTTPStatus.METHOD_NOT_ALLOWED,
+                {"Allow": "GET, HEAD", "Content-Type": "text/plain"},
+                b"method not allowed\n",
+                False,
+            )
+
+        do_POST = do_PUT = do_DELETE = _not_allowed  # noqa: N815
+
+    return SampleSiteHandler
+
+
+def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 0) -> tuple[ThreadingHTTPServer, str]:
+    """Serve one site folder in a daemon thread; return ``(server, base_url)``.
+
+    ``base_url`` has no trailing slash (``http://127.0.0.1:PORT``). Stop it with
+    ``server.shutdown(); server.server_close()``.
+    """
+    site_dir = Path(site_dir)
+    cfg = load_site_config(site_dir)
+    server = ThreadingHTTPServer((host, port), _make_handler(site_dir, cfg))
+    server.daemon_threads = True
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05},
+        name=f"sample-site-{site_dir.name}", daemon=True,
+    )
+    thread.start()
+    bound_host, bound_port = server.server_address[:2]
+    return server, f"http://{bound_host}:{bound_port}"
+
+
+def site_dirs(sites_root: Path = DEFAULT_SITES_ROOT) -> dict[str, Path]:
+    """``{site_key: folder}`` for every folder of ``sites_root`` that has a ``www/``."""
+    root = Path(sites_root)
+    return {
+        p.name: p
+        for p in sorted(root.iterdir())
+        if p.is_dir() and (p / "www").is_dir()
+    }
+
+
+@contextlib.contextmanager
+def serve_all(sites_root: Path = DEFAULT_SITES_ROOT, port_base: int = 0) -> Iterator[dict[str, str]]:
+    """Serve every site under ``sites_root``; yield ``{site_key: base_url}``.
+
+    ``port_base=0`` uses ephemeral ports; otherwise site *i* (sorted by key) gets
+    ``port_base + i``. All servers are shut down when the block exits.
+    """
+    servers: list[ThreadingHTTPServer] = []
+    urls: dict[str, str] = {}
+    try:
+        for i, (key, folder) in enumerate(site_dirs(sites_root).items()):
+            port = port_base + i if port_base else 0
+            server, url = serve_site(folder, port=port)
+            servers.append(server)
+            urls[key] = url
+        yield urls
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Serve the bundled sample sites on 127.0.0.1.")
+    parser.add_argument("--port-base", type=int, default=0,
+                        help="first port (site i gets port_base+i in key order); 0 = ephemeral")
+    parser.add_argument("--sites-root", type=Path, default=DEFAULT_SITES_ROOT)
+    args = parser.parse_args(argv)
+
+    def _interrupt(signum, frame):  # Ctrl-C, and SIGTERM / SIGINT even when started in the background
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    with serve_all(args.sites_root, args.port_base) as urls:
+        for key, url in urls.items():
+            print(f"{key} {url}", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

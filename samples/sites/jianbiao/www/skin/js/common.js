@@ -1,0 +1,1 @@
+(function(){var a=document.querySelectorAll('.readall a,.preview-more a');for(var i=0;i<a.length;i++){a[i].onclick=function(){var h=document.querySelectorAll('.hidecontent');for(var j=0;j<h.length;j++){h[j].style.display='block';}return false;};}})();
