@@ -72,9 +72,8 @@ def summary_table(stats: dict[str, dict[str, Any]]) -> str:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from samples.serve import serve_all
-
     from crawler.sites import SITES
+    from samples.serve import serve_all
 
     archive_uri = args.archive or os.environ.get("ARCHIVE_URI", "sqlite:///data/archive.db")
     spiders = sorted(SITES)

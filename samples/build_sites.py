@@ -1420,7 +1420,7 @@ class Huiwen(Site):
         out = ['<div class="preview" id="preview">']
         for i, paras in enumerate(pages, 1):
             if i > 1:
-                out.append(f'  <div class="page-gap">此文档下载收益归作者所有 <a href="/member/login.html" class="btn-down">下载文档</a></div>')
+                out.append('  <div class="page-gap">此文档下载收益归作者所有 <a href="/member/login.html" class="btn-down">下载文档</a></div>')
             cls, style = "page", ""
             if hide_last and i == len(pages) and len(pages) > 1:
                 cls, style = "page hidecontent", ' style="display:none"'

@@ -30,20 +30,20 @@ import posixpath
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import unquote, urlsplit
 
 DEFAULT_SITES_ROOT = Path(__file__).resolve().parent / "sites"
 DEFAULT_LAST_MODIFIED = "Mon, 01 May 2023 00:00:00 GMT"
 
 _NOT_FOUND_BODY = (
-    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>404 Not Found</title></head>"
-    "<body><h1>404 Not Found</h1><p>The requested URL was not found on this server.</p>"
-    "</body></html>\n"
-).encode("utf-8")
+    b"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>404 Not Found</title></head>"
+    b"<body><h1>404 Not Found</h1><p>The requested URL was not found on this server.</p>"
+    b"</body></html>\n"
+)
 
 
 def load_site_config(site_dir: Path) -> dict:
@@ -147,10 +147,10 @@ def _make_handler(site_dir: Path, cfg: dict) -> type[BaseHTTPRequestHandler]:
                     headers[name] = value
             self._send(status, headers, body, head)
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self._handle(head=False)
 
-        def do_HEAD(self) -> None:  # noqa: N802
+        def do_HEAD(self) -> None:
             self._handle(head=True)
 
         def _not_allowed(self) -> None:
@@ -161,7 +161,7 @@ def _make_handler(site_dir: Path, cfg: dict) -> type[BaseHTTPRequestHandler]:
                 False,
             )
 
-        do_POST = do_PUT = do_DELETE = _not_allowed  # noqa: N815
+        do_POST = do_PUT = do_DELETE = _not_allowed
 
     return SampleSiteHandler
 

@@ -23,12 +23,18 @@ if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
 logger = logging.getLogger(__name__)
+# trafilatura warns "discarding data: None" for every page without prose; our Skipped result
+# already reports those pages once, with a reason.
+logging.getLogger("trafilatura.core").setLevel(logging.ERROR)
 
 _BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol table tr td th blockquote section article pre br dd dt".split()
 )
-# Below this share of the container's own text, trafilatura's output is not trusted.
+# Outside these shares of the container's own text, trafilatura's output is not trusted: below,
+# it thinned the body out; above, it repeated it (short bodies inside <article> came out twice
+# in some releases).
 MIN_RECALL = 0.9
+MAX_EXPANSION = 1.1
 
 
 @lru_cache(maxsize=1)
@@ -97,10 +103,23 @@ def extract_paragraphs(container: HtmlElement, *, favor_precision: bool = False)
         config=_config(),
     )
     paragraphs = [p.strip() for p in (text or "").split("\n") if p.strip()]
-    blocks = block_paragraphs(container)
+    return guard(paragraphs, block_paragraphs(container))
+
+
+def guard(extracted: list[str], blocks: list[str]) -> list[str]:
+    """Trafilatura's paragraphs, unless they lost or repeated the container's text.
+
+    Args:
+        extracted: what trafilatura returned.
+        blocks: the container's own text, split at block elements.
+
+    Returns:
+        `extracted`, or `blocks` when `extracted` holds under MIN_RECALL or over
+        MAX_EXPANSION of the blocks' characters.
+    """
     own = len(_norm("".join(blocks)))
-    got = len(_norm("".join(paragraphs)))
-    if own and got < MIN_RECALL * own:
-        logger.debug("trafilatura kept %d of %d characters; using the container's blocks", got, own)
+    got = len(_norm("".join(extracted)))
+    if own and not MIN_RECALL * own <= got <= MAX_EXPANSION * own:
+        logger.debug("trafilatura gave %d of %d characters; using the container's blocks", got, own)
         return blocks
-    return paragraphs
+    return extracted

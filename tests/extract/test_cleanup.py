@@ -53,3 +53,20 @@ def test_unhide_reveals_the_hidden_half() -> None:
 def test_mid_sentence_end() -> None:
     assert ends_mid_sentence(["完成的目标,"])
     assert not ends_mid_sentence(["完成的目标。"])
+
+
+def test_guard_keeps_trafilatura_output_when_it_matches() -> None:
+    from crawler.extract.body import guard
+
+    body = "今天召开会议,部署全年工作,大家要认真抓好落实。" * 3
+    blocks = ["同志们:", body]
+    # trafilatura may drop a salutation; losing under 10% of the text is accepted.
+    assert guard([body], blocks) == [body]
+
+
+def test_guard_falls_back_when_text_is_lost_or_doubled() -> None:
+    from crawler.extract.body import guard
+
+    blocks = ["第一段很长的文字内容。", "第二段很长的文字内容。"]
+    assert guard(blocks[:1], blocks) == blocks
+    assert guard(blocks + blocks, blocks) == blocks
