@@ -66,12 +66,16 @@ def summary_table(stats: dict[str, dict[str, Any]]) -> str:
     lines = [columns, *rows, totals]
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(columns))]
     return "\n".join(
-        "  ".join(str(v).ljust(w) if i == 0 else str(v).rjust(w) for i, (v, w) in enumerate(zip(line, widths, strict=True)))
+        "  ".join(
+            str(value).ljust(width) if i == 0 else str(value).rjust(width)
+            for i, (value, width) in enumerate(zip(line, widths, strict=True))
+        )
         for line in lines
     )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """Serve the sample sites, crawl them all into the archive, export it, print a summary."""
     from crawler.sites import SITES
     from samples.serve import serve_all
 
@@ -95,6 +99,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a `python -m crawler` sub-command; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m crawler", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="crawl the bundled sample sites into an archive and export it")

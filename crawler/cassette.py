@@ -50,7 +50,7 @@ def _vcr(record_mode: str) -> vcr.VCR:
 
 
 def _replay_config(path: str) -> dict[str, Any]:
-    config = _vcr("none").get_merged_config(path=path, allow_playback_repeats=True)
+    config: dict[str, Any] = _vcr("none").get_merged_config(path=path, allow_playback_repeats=True)
     for key in ("path_transformer", "func_path_generator", "record_on_exception"):
         config.pop(key, None)
     return config

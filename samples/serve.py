@@ -30,11 +30,14 @@ import posixpath
 import signal
 import sys
 import threading
-from collections.abc import Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 DEFAULT_SITES_ROOT = Path(__file__).resolve().parent / "sites"
 DEFAULT_LAST_MODIFIED = "Mon, 01 May 2023 00:00:00 GMT"
@@ -46,7 +49,7 @@ _NOT_FOUND_BODY = (
 )
 
 
-def load_site_config(site_dir: Path) -> dict:
+def load_site_config(site_dir: Path) -> dict[str, Any]:
     """Read ``_site.json`` of a site folder (defaults when absent)."""
     cfg_path = Path(site_dir) / "_site.json"
     cfg = json.loads(cfg_path.read_text(encoding="utf-8")) if cfg_path.is_file() else {}
@@ -68,11 +71,11 @@ def _default_content_type(path: str, charset: str) -> str:
     return guessed or "application/octet-stream"
 
 
-def _make_handler(site_dir: Path, cfg: dict) -> type[BaseHTTPRequestHandler]:
+def _make_handler(site_dir: Path, cfg: dict[str, Any]) -> type[BaseHTTPRequestHandler]:
     www = (Path(site_dir) / "www").resolve()
     charset = cfg["charset"]
     last_modified = cfg["last_modified"]
-    overrides: dict = cfg["paths"]
+    overrides: dict[str, Any] = cfg["paths"]
 
     class SampleSiteHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -82,7 +85,7 @@ def _make_handler(site_dir: Path, cfg: dict) -> type[BaseHTTPRequestHandler]:
         def version_string(self) -> str:
             return self.server_version
 
-        def log_message(self, format: str, *args) -> None:  # quiet
+        def log_message(self, format: str, *args: Any) -> None:  # quiet
             pass
 
         def _send(self, status: int, headers: dict[str, str], body: bytes, head: bool) -> None:
@@ -135,7 +138,7 @@ def _make_handler(site_dir: Path, cfg: dict) -> type[BaseHTTPRequestHandler]:
                 "Content-Type": _default_content_type(resolved.name, charset),
                 "Last-Modified": last_modified,
             }
-            status = HTTPStatus.OK
+            status: int = HTTPStatus.OK
             spec = overrides.get(norm) or overrides.get(url_path)
             if spec:
                 status = int(spec.get("status", 200))
@@ -182,7 +185,7 @@ def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 0) -> tuple[
     )
     thread.start()
     bound_host, bound_port = server.server_address[:2]
-    return server, f"http://{bound_host}:{bound_port}"
+    return server, f"http://{bound_host!s}:{bound_port}"
 
 
 def site_dirs(sites_root: Path = DEFAULT_SITES_ROOT) -> dict[str, Path]:
@@ -218,13 +221,14 @@ def serve_all(sites_root: Path = DEFAULT_SITES_ROOT, port_base: int = 0) -> Iter
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Serve every sample site until interrupted; returns the exit code."""
     parser = argparse.ArgumentParser(description="Serve the bundled sample sites on 127.0.0.1.")
     parser.add_argument("--port-base", type=int, default=0,
                         help="first port (site i gets port_base+i in key order); 0 = ephemeral")
     parser.add_argument("--sites-root", type=Path, default=DEFAULT_SITES_ROOT)
     args = parser.parse_args(argv)
 
-    def _interrupt(signum, frame):  # Ctrl-C, and SIGTERM / SIGINT even when started in the background
+    def _interrupt(signum: int, frame: Any) -> None:  # Ctrl-C, and SIGTERM / SIGINT even when started in the background
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, _interrupt)

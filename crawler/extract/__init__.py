@@ -1,4 +1,4 @@
-"""Extraction: page bytes + URL + site profile in, documents (or a reasoned skip) out.
+r"""Extraction: page bytes + URL + site profile in, documents (or a reasoned skip) out.
 
 Pure functions with no Scrapy in sight, so every rule can be tested on a fixture file:
 

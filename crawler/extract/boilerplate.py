@@ -9,7 +9,10 @@ Patterns are matched against one paragraph at a time, after whitespace is trimme
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 # Whole paragraphs that are never part of a document. Anchored at the start: a document
 # paragraph that merely mentions 版权 or 来源 in its middle is kept.
@@ -51,7 +54,7 @@ TRAILER_MARKERS: tuple[str, ...] = (
 )
 
 # Paragraph endings of a finished text; a preview ending otherwise stops mid-sentence.
-SENTENCE_END = tuple("。！？!?…”’」』）)》.；;") + ("——",)
+SENTENCE_END = (*tuple("。！？!?…”’」』）)》.；;"), "——")
 
 _MAX_BOILERPLATE_LEN = 200
 

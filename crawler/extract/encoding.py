@@ -39,8 +39,9 @@ def decode_html(body: bytes, header_charset: str | None = None, hint: str | None
 
     Candidates are tried strictly in this order: the HTTP header charset, the meta charset,
     utf-8, the profile's hint, gb18030. utf-8 goes before the hint because a strict utf-8
-    decode almost never succeeds on GBK bytes, while gb18030 accepts nearly any bytes. A candidate that fails to decode (a utf-8 header over a
-    GBK body) is passed over. If none decodes cleanly, utf-8 with replacement characters is used.
+    decode almost never succeeds on GBK bytes, while gb18030 accepts nearly any bytes. A
+    candidate that fails to decode (a utf-8 header over a GBK body) is passed over; if none
+    decodes cleanly, utf-8 with replacement characters is used.
 
     Args:
         body: the raw response body.

@@ -40,7 +40,7 @@ def first_match(tree: HtmlElement, xpaths: tuple[str, ...]) -> HtmlElement | Non
     for xpath in xpaths:
         found = tree.xpath(xpath)
         if found:
-            return found[0]  # type: ignore[no-any-return]
+            return found[0]
     return None
 
 

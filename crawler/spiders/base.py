@@ -122,7 +122,7 @@ class SiteSpider(CrawlSpider):
     def parse_document(self, response: Response) -> Iterator[Any]:
         """Extract a document page; yield items, or requests for its further pages."""
         if not isinstance(response, TextResponse):
-            self._skip("not_html", response.url, response.headers.get("Content-Type", b"").decode())
+            self._skip("not_html", response.url, (response.headers.get("Content-Type") or b"").decode("latin-1"))
             return
         result = self._extract(response)
         if isinstance(result, Skipped):
@@ -140,7 +140,7 @@ class SiteSpider(CrawlSpider):
             response.body,
             response.url,
             self.profile,
-            content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
+            content_type=(response.headers.get("Content-Type") or b"").decode("latin-1"),
             favor_precision=self.settings.getbool("EXTRACT_FAVOR_PRECISION"),
             continuation=continuation,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from scrapy.exceptions import DropItem, NotConfigured
@@ -12,6 +12,9 @@ from scrapy.utils.test import get_crawler
 from archive import Capture, open_archive
 from crawler.items import RECORD_FIELDS, DocumentItem
 from crawler.pipelines import ArchivePipeline, NormalizePipeline, ValidationPipeline
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def item(url: str = "http://127.0.0.1/fanwen/1.html", text: str = "同志们:\n今天开会。", **kw: object) -> DocumentItem:
@@ -60,7 +63,8 @@ def test_archive_pipeline_stores_and_marks_duplicates(tmp_path: Path) -> None:
     assert copy.dup_of == first.id
     assert again.id == first.id
     stats = crawler.stats.get_stats()
-    assert (stats["archive/new"], stats["archive/duplicate"], stats["dedup/exact"], stats["archive/unchanged"]) == (1, 1, 1, 1)
+    counted = ("archive/new", "archive/duplicate", "dedup/exact", "archive/unchanged")
+    assert [stats[key] for key in counted] == [1, 1, 1, 1]
     with open_archive(uri, create=False) as archive:
         stored = archive.get(first.id)
         assert {f: getattr(first, f) for f in RECORD_FIELDS} == stored.to_dict()

@@ -11,14 +11,16 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from archive import open_archive
 from crawler.sites import SITES
 from tests.conftest import CASSETTES, ROOT, load_cases, recorded_base
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def scrapy_crawl(site: str, start_url: str, tmp_path: Path, *settings: str) -> tuple[list[dict[str, Any]], str]:
@@ -63,7 +65,8 @@ def test_spider_replays_its_cassette(site: str, tmp_path: Path) -> None:
     assert sorted(r["url"] for r in records) == sorted(expected), "every document page gives exactly one record"
     for record in records:
         want = expected[record["url"]]
-        assert (record["title"], record["text"], record["truncated"]) == (want["title"], want["text"], want["truncated"])
+        for name in ("title", "text", "truncated", "published_at", "keywords", "extra"):
+            assert record[name] == want[name], name
         assert record["site"] == site and record["id"] and record["crawled_at"]
     assert stat(log, "cassette/played") > 0
     assert stat(log, "cassette/miss") == 0
@@ -86,7 +89,8 @@ def test_a_missing_cassette_entry_is_an_error_not_a_network_call(tmp_path: Path)
 
 
 def test_scrapy_list_shows_the_site_spiders() -> None:
-    done = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True, check=True)
+    command = [sys.executable, "-m", "scrapy", "list"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.split() == sorted(SITES)
 
 
