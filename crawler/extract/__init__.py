@@ -23,10 +23,11 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from crawler.extract.body import extract_paragraphs
-from crawler.extract.classify import classify
+from crawler.extract.classify import classify, is_document
 from crawler.extract.cleanup import (
     clean_paragraphs,
     ends_in_cut_marker,
+    MIN_CUT_PARAGRAPH,
     ends_mid_sentence,
     prune,
     unhide,
@@ -47,6 +48,8 @@ from crawler.extract.meta import (
 from crawler.extract.pages import find_next_pages, merge_pages
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from lxml.html import HtmlElement
 
     from crawler.sites.profile import SiteProfile
@@ -85,17 +88,19 @@ def extract_page(
     content_type: str | None = None,
     favor_precision: bool = False,
     continuation: bool = False,
+    now: datetime | None = None,
 ) -> ExtractResult:
     """Extract the documents of one page.
 
     Args:
         html: the raw body (decoded here, GBK included) or already-decoded text.
         url: the page URL; compilation parts get `#part-N` appended.
-        profile: the site's profile (`crawler.sites.SITES[...]`).
+        profile: the site's profile (`crawler.sites.SITES[...]`, or `GENERIC`).
         content_type: the Content-Type header, for its charset.
         favor_precision: passed to trafilatura.
         continuation: the page is page 2…N of an article whose first page was a document
             page; its URL need not look like a document's, and it reports no further pages.
+        now: when the page was fetched, for relative dates (3天前); default: now.
 
     Returns:
         `Extracted` with one document (several for a compilation), or `Skipped` with a reason.
@@ -106,55 +111,55 @@ def extract_page(
     if content_type and not any(t in content_type.lower() for t in ("html", "xml", "text/plain")):
         return Skipped("not_html", content_type)
     tree = parse_html(html, content_type, profile.encoding_hint)
-    if tree is None:
+    if tree is None or tree.body is None:
         return Skipped("empty_body", "no HTML to parse")
     reason = classify(tree, url, profile, continuation=continuation)
     if reason is not None:
         return Skipped(reason)
 
     title = read_title(tree, profile)
-    line = date_line(tree, profile)
-    found = first_match(tree, profile.body_xpaths)
-    container = copy.deepcopy(found if found is not None else tree.body)
-    unhide(container)
-    prune(container, profile)
-    paragraphs, truncated = clean_paragraphs(
-        extract_paragraphs(container, favor_precision=favor_precision), title, profile
-    )
+    paragraphs, truncated = _body(tree, profile, title, favor_precision)
     if not paragraphs:
         return Skipped("empty_body", "no text left after removing boilerplate")
-    if not truncated:
-        truncated = ends_in_cut_marker(paragraphs) or (profile.preview and ends_mid_sentence(paragraphs))
+    if profile.decide == "page" and not continuation:
+        reason = is_document(tree, url, paragraphs)
+        if reason is not None:
+            return Skipped(reason)
 
+    line = date_line(tree, profile)
     base = Document(
         url=url,
         site=profile.key,
         title=title,
         text="\n".join(paragraphs),
-        published_at=read_published(line),
+        published_at=read_published(line, now),
         category=read_category(tree, profile, title),
         source=read_source(line),
         keywords=read_keywords(tree, profile),
         truncated=truncated,
         extra=read_docinfo(tree, profile) if profile.extra == "docinfo" else {},
-        next_pages=(
-            find_next_pages(tree, url)
-            if profile.paginate == "page_n" and not continuation
-            else ()
-        ),
+        next_pages=find_next_pages(tree, url) if profile.paginate == "page_n" and not continuation else (),
     )
-    if profile.split == "compilation" and not continuation:
-        parts = split_compilation(paragraphs)
-        if parts:
-            return Extracted(tuple(
-                replace(
-                    base,
-                    url=f"{url.split('#', 1)[0]}#part-{n}",
-                    title=heading,
-                    text="\n".join(body),
-                    collection=title,
-                    next_pages=(),
-                )
-                for n, (heading, body) in enumerate(parts, start=1)
-            ))
-    return Extracted((base,))
+    parts = split_compilation(paragraphs) if profile.split == "compilation" and not continuation else []
+    if not parts:
+        return Extracted((base,))
+    page = url.split("#", 1)[0]
+    return Extracted(tuple(
+        replace(base, url=f"{page}#part-{n}", title=heading, text="\n".join(body), collection=title)
+        for n, (heading, body) in enumerate(parts, start=1)
+    ))
+
+
+def _body(tree: HtmlElement, profile: SiteProfile, title: str, favor_precision: bool) -> tuple[list[str], bool]:
+    """The body paragraphs of a page, cleaned, and whether the page is only a preview."""
+    found = first_match(tree, profile.body_xpaths)
+    container = copy.deepcopy(found if found is not None else tree.body)
+    unhide(container)
+    prune(container, profile, whole_page=found is None)
+    extracted = extract_paragraphs(container, favor_precision=favor_precision, whole_page=found is None)
+    paragraphs, truncated = clean_paragraphs(extracted, title, profile)
+    if paragraphs and not truncated:
+        truncated = ends_in_cut_marker(paragraphs) or ends_mid_sentence(
+            paragraphs, 0 if profile.preview else MIN_CUT_PARAGRAPH
+        )
+    return paragraphs, truncated

@@ -30,6 +30,7 @@ logging.getLogger("trafilatura.core").setLevel(logging.ERROR)
 _BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol table tr td th blockquote section article pre br dd dt".split()
 )
+_LIST_MARK = re.compile(r"^\s*- ")
 # Outside these shares of the container's own text, trafilatura's output is not trusted: below,
 # it thinned the body out; above, it repeated it (short bodies inside <article> came out twice
 # in some releases).
@@ -80,12 +81,16 @@ def block_paragraphs(container: HtmlElement) -> list[str]:
     return out
 
 
-def extract_paragraphs(container: HtmlElement, *, favor_precision: bool = False) -> list[str]:
+def extract_paragraphs(
+    container: HtmlElement, *, favor_precision: bool = False, whole_page: bool = False
+) -> list[str]:
     """Body paragraphs of an (already pruned and unhidden) container element.
 
     Args:
-        container: the element holding the document body, or a whole page.
+        container: the element holding the document body, or a whole page's `<body>`.
         favor_precision: ask trafilatura to drop more borderline text.
+        whole_page: the container is the whole page: trafilatura alone tells the body from the
+            chrome, and the recall guard (which trusts the container) is off.
 
     Returns:
         Paragraphs in document order, possibly empty.
@@ -102,8 +107,9 @@ def extract_paragraphs(container: HtmlElement, *, favor_precision: bool = False)
         favor_recall=not favor_precision,
         config=_config(),
     )
-    paragraphs = [p.strip() for p in (text or "").split("\n") if p.strip()]
-    return guard(paragraphs, block_paragraphs(container))
+    # trafilatura's txt output marks list items with "- ", which is not the page's text.
+    paragraphs = [_LIST_MARK.sub("", p).strip() for p in (text or "").split("\n") if p.strip()]
+    return paragraphs if whole_page else guard(paragraphs, block_paragraphs(container))
 
 
 def guard(extracted: list[str], blocks: list[str]) -> list[str]:

@@ -29,8 +29,7 @@ LINE_PATTERNS: tuple[str, ...] = (
     r".{0,40}ICP备\d+号",
     r"温馨提示\s*[:：]?$",                      # 温馨提示 heading (seed 004)
     r"网站客服\s*[:：]",
-    r"此文档下载收益归作者所有$",               # docx preview chrome (seed 004)
-    r"(?:下载文档|你可能关注的文档|收起|展开|展开全文|阅读全文|分享|收藏\s*分享赚钱)$",
+    r"(?:ID|大小|页数|格式|类型|下载次数|浏览次数|阅读次数)\s*[:：]\s*[\w.\s]{1,20}$",  # docshare info (seed 004)
     r"当前隐藏内容免费查看",                    # "show all" button
     r"(?:相关推荐|热门文章|猜你喜欢|相关文章|热门推荐)$",
     r"(?:上一篇|下一篇)\s*[:：]",
@@ -39,6 +38,15 @@ LINE_PATTERNS: tuple[str, ...] = (
     r"分享到\s*[:：]?",
     r"(?:免费下载|立即下载|下载本文)",
 )
+
+# Buttons and labels of page chrome (docx previews, share bars). A paragraph made only of these,
+# in any combination ("此文档下载收益归作者所有 下载文档"), is chrome (seed 004).
+CHROME_WORDS: tuple[str, ...] = (
+    "此文档下载收益归作者所有", "你可能关注的文档", "下载文档", "展开全文", "阅读全文", "收起", "展开",
+    "分享赚钱", "分享到", "分享", "收藏", "举报", "打印本文", "打印", "关闭窗口", "返回顶部", "加入收藏",
+    "点击下载", "立即下载", "免费下载", "微信", "微博", "QQ空间",
+)
+_CHROME = re.compile("|".join(map(re.escape, CHROME_WORDS)) + r"|[\s|｜/:：,，、·•>»]")
 
 # Block headings whose whole element (heading and what it holds) is chrome, when found as an
 # element inside the body container: a 温馨提示 box, a related-documents list.
@@ -74,7 +82,9 @@ def is_boilerplate(paragraph: str, pattern: re.Pattern[str] = DEFAULT_LINES) -> 
     start with 时间: is text.
     """
     text = paragraph.strip()
-    return len(text) <= _MAX_BOILERPLATE_LEN and pattern.match(text) is not None
+    if len(text) > _MAX_BOILERPLATE_LEN:
+        return False
+    return pattern.match(text) is not None or not _CHROME.sub("", text)
 
 
 def find_trailer(paragraph: str, extra: Iterable[str] = ()) -> int:

@@ -1,9 +1,16 @@
-"""Decide, from the page itself, whether it can hold a document at all."""
+"""Decide, from the page itself, whether it holds a document.
+
+Profiled sites let their URL patterns say which pages are documents. The generic spider has no
+patterns: a page is a document when its extracted body reads like prose rather than like a list
+of links to other pages (titles and summaries), which survives any markup.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -11,18 +18,97 @@ if TYPE_CHECKING:
     from crawler.extract.document import SkipReason
     from crawler.sites.profile import SiteProfile
 
-_ERROR_TITLE = re.compile(r"404|页面不存在|找不到|出错了|Not Found", re.I)
+_ERROR = re.compile(r"404|页面不存在|页面未找到|找不到(?:该|此)?页面|出错了|Not Found|该文章不存在|已被删除", re.I)
+_SEARCH_URL = re.compile(r"/(?:search|so)(?:[/.?]|$)|[?&](?:q|wd|keyword|keywords|kw)=", re.I)
+_SEARCH_TITLE = re.compile(r"搜索结果|的搜索|search results", re.I)
+
+# A document body has this much text at least…
+MIN_DOCUMENT_CHARS = 120
+# …and at most this share of it is the text of links (titles of other pages).
+MAX_LINKED_SHARE = 0.3
+
+
+def _headings(tree: HtmlElement) -> str:
+    return " ".join((tree.findtext(".//title") or "", *(h.text_content() for h in tree.iter("h1"))))
 
 
 def classify(
     tree: HtmlElement, url: str, profile: SiteProfile, *, continuation: bool = False
 ) -> SkipReason | None:
-    """The reason this page gives no document, or None when it may be a document page."""
+    """The reason this page gives no document, or None when it may be a document page.
+
+    Args:
+        tree: the parsed page.
+        url: its URL.
+        profile: the site's profile; with `decide="url"` its document pattern rules.
+        continuation: page 2…N of a document: only login and error pages are refused.
+    """
     if tree.xpath("//input[@type='password']"):
         return "login"
-    title = tree.findtext(".//title") or ""
-    if _ERROR_TITLE.search(title):
+    if _ERROR.search(_headings(tree)):
         return "error_page"
-    if not continuation and not profile.is_document(url):
+    if continuation:
+        return None
+    if profile.decide == "url":
+        return None if profile.is_document(url) else "listing"
+    if _SEARCH_URL.search(url) or _SEARCH_TITLE.search(tree.findtext(".//title") or ""):
+        return "search"
+    return None
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+_ITEM_TAGS = ("li", "dd", "dt", "tr", "article")
+_ITEM_CLASS = re.compile(r"item|list|entry|news", re.I)
+# A title link: another page's title, not a 下一页 or a tag.
+MIN_TITLE_LINK = 6
+# An entry is a title and a summary, not a whole article that happens to hold a link.
+MAX_ITEM_CHARS = 300
+
+
+def _listed_texts(tree: HtmlElement) -> list[str]:
+    """Texts of list items that link to another page by its title (a list page's entries)."""
+    texts = []
+    for element in tree.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag not in _ITEM_TAGS and not _ITEM_CLASS.search(
+            f"{element.get('class', '')} {element.get('id', '')}"
+        ):
+            continue
+        text = _norm(element.text_content())
+        if len(text) > MAX_ITEM_CHARS:
+            continue
+        titles = [a for a in element.iter("a") if len(_norm(a.text_content())) >= MIN_TITLE_LINK]
+        if 0 < len(titles) <= 2:
+            texts.append(text)
+    return texts
+
+
+def linked_share(tree: HtmlElement, paragraphs: list[str]) -> float:
+    """Share of the extracted text that sits in list entries linking to other pages.
+
+    On a list or tag page nearly all of it does (titles and their summaries); on a document
+    page the body does not, whatever sidebars the page has.
+    """
+    listed = _listed_texts(tree)
+    total = sum(len(_norm(p)) for p in paragraphs) or 1
+    linked = sum(len(key) for p in paragraphs if (key := _norm(p)) and any(key in item for item in listed))
+    return linked / total
+
+
+def is_document(tree: HtmlElement, url: str, paragraphs: list[str]) -> SkipReason | None:
+    """For pages the page decides: None for a document, else why not ("listing", "empty_body").
+
+    A list page (or a tag page) also yields text, made of other pages' titles and summaries:
+    its text is mostly link text, or short.
+    """
+    chars = sum(len(_norm(p)) for p in paragraphs)
+    if chars < MIN_DOCUMENT_CHARS:
+        document_like = re.search(r"\d+\.s?html?$", urlsplit(url).path) is not None
+        return "empty_body" if document_like or not chars else "listing"
+    if linked_share(tree, paragraphs) > MAX_LINKED_SHARE:
         return "listing"
     return None

@@ -57,10 +57,44 @@ def drop(element: HtmlElement) -> None:
     parent.remove(element)
 
 
-def prune(container: HtmlElement, profile: SiteProfile) -> None:
-    """Remove scripts, the profile's pruned elements and chrome blocks from the container."""
+_CHROME_TAGS = ".//nav|.//aside|.//footer|.//header|.//select|.//iframe"
+_LIST_BLOCKS = ("ul", "ol", "dl", "table", "div", "section", "aside", "nav")
+# A block whose text is mostly link text is a menu, a tag cloud or a related-documents list.
+MAX_LINK_SHARE = 0.6
+MIN_LINK_BLOCK = 12
+
+
+def link_share(element: HtmlElement) -> float:
+    """Share of an element's text that sits inside links."""
+    text = len(re.sub(r"\s+", "", element.text_content()))
+    if not text:
+        return 0.0
+    linked = sum(len(re.sub(r"\s+", "", a.text_content())) for a in element.iter("a"))
+    return linked / text
+
+
+def prune_link_blocks(container: HtmlElement) -> None:
+    """Remove link-dense blocks (menus, tag clouds, related lists) below the container."""
+    for element in list(container.iterdescendants(*_LIST_BLOCKS)):
+        if element.getparent() is None:
+            continue
+        text = re.sub(r"\s+", "", element.text_content())
+        if len(text) >= MIN_LINK_BLOCK and link_share(element) > MAX_LINK_SHARE:
+            drop(element)
+
+
+def prune(container: HtmlElement, profile: SiteProfile, *, whole_page: bool = False) -> None:
+    """Remove scripts, the profile's pruned elements and chrome blocks from the container.
+
+    Chrome is found three ways: the profile's XPaths, blocks opening with a chrome heading
+    (温馨提示, 相关推荐…), and link-dense blocks. On a whole page (no known container) the
+    page's own nav/aside/header/footer elements go too.
+    """
     for element in container.xpath(".//script|.//style|.//noscript|.//form|.//button"):
         drop(element)
+    if whole_page:
+        for element in container.xpath(_CHROME_TAGS):
+            drop(element)
     for xpath in profile.prune_xpaths:
         for element in container.xpath(xpath.replace("//", ".//", 1) if xpath.startswith("//") else xpath):
             if element is not container:
@@ -71,6 +105,7 @@ def prune(container: HtmlElement, profile: SiteProfile) -> None:
         text = element.text_content().strip()
         if text.startswith(BLOCK_STARTS) and len(text) < _BLOCK_MAX_LEN:
             drop(element)
+    prune_link_blocks(container)
 
 
 def _norm(text: str) -> str:
@@ -116,9 +151,15 @@ def clean_paragraphs(
 _CUT_MARKER = re.compile(r"[^\W\d_](?:\.{3,}|…{1,2})$")
 
 
-def ends_mid_sentence(paragraphs: list[str]) -> bool:
-    """True when the last paragraph stops without closing punctuation (a cut preview)."""
-    return bool(paragraphs) and not paragraphs[-1].rstrip().endswith(SENTENCE_END)
+# A closing line without punctuation (xx市人民政府, 2023年4月25日) is a signature, not a cut.
+MIN_CUT_PARAGRAPH = 30
+
+
+def ends_mid_sentence(paragraphs: list[str], min_length: int = 0) -> bool:
+    """True when the last paragraph (of at least `min_length` chars) stops without closing
+    punctuation: the page is a cut preview."""
+    last = paragraphs[-1].rstrip() if paragraphs else ""
+    return len(last) >= max(min_length, 1) and not last.endswith(SENTENCE_END)
 
 
 def ends_in_cut_marker(paragraphs: list[str]) -> bool:

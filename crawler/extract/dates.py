@@ -1,23 +1,59 @@
-"""Publication dates from a page's own date line, in Asia/Shanghai time.
+"""Publication dates from a page's own date line, resolved in Asia/Shanghai.
 
-htmldate (inside trafilatura) reads neither 年月日 dates nor times, and happily takes a date
-from a sidebar; on this genre the date line (时间:2022-09-15 15:10:05) is reliable, so we read it.
+We only *locate* date-looking text (after a 时间:/发布时间:/上传时间: label when there is one);
+dateparser parses it, 年月日, slashes and relative dates (3天前, 昨天 14:20) included. htmldate,
+inside trafilatura, reads neither 年月日 dates nor times and happily takes a sidebar's date.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
-_DATE = re.compile(
-    r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
-    r"(?:\s*(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2}))?)?"
+from dateparser.date import DateDataParser
+
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+_LABEL = re.compile(r"(?:发布|上传|更新|发表|录入)?(?:时间|日期)\s*[:：]\s*")
+_ABSOLUTE = (
+    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
+    r"(?:\s*\d{1,2}\s*[:：时]\s*\d{1,2}(?:\s*[:：分]\s*\d{1,2})?)?"
 )
-_LABELLED = re.compile(r"(?:发布|上传|更新)?(?:时间|日期)\s*[:：]\s*")
-SHANGHAI_OFFSET = "+08:00"
+_RELATIVE = (
+    r"(?:\d+\s*(?:秒钟?|分钟|小时|天|周|个月)前"
+    r"|(?:今天|昨天|前天)\s*\d{1,2}\s*[:：]\s*\d{2}"
+    r"|(?:刚刚|今天|昨天|前天)(?=\s*(?:$|[|｜/\s]|来源|作者|阅读|浏览)))"
+)
+_DATEISH = re.compile(f"{_ABSOLUTE}|{_RELATIVE}")
 
 
-def parse_date(text: str, *, labelled_only: bool = False) -> str | None:
+@lru_cache(maxsize=64)
+def _parser(base: datetime | None) -> DateDataParser:
+    settings: dict[str, object] = {
+        "TIMEZONE": "Asia/Shanghai",
+        "RETURN_AS_TIMEZONE_AWARE": True,
+        "RETURN_TIME_AS_PERIOD": True,
+        "PREFER_DATES_FROM": "past",
+    }
+    if base is not None:
+        settings["RELATIVE_BASE"] = base
+    return DateDataParser(languages=["zh", "en"], settings=settings)
+
+
+def _iso(token: str, now: datetime | None) -> str | None:
+    relative = re.fullmatch(_RELATIVE, token) is not None
+    base = now.astimezone(SHANGHAI).replace(tzinfo=None, microsecond=0) if relative and now else None
+    data = _parser(base).get_date_data(token)
+    if data.date_obj is None:
+        return None
+    moment = data.date_obj.astimezone(SHANGHAI)
+    if data.period == "time":
+        return moment.replace(microsecond=0).isoformat()
+    return moment.date().isoformat()
+
+
+def parse_date(text: str, *, now: datetime | None = None, labelled_only: bool = False) -> str | None:
     """The first valid date in `text`, as ISO 8601.
 
     A labelled date (时间:, 发布时间:, 上传时间:, 日期:) wins over an unlabelled one. With a time
@@ -25,6 +61,7 @@ def parse_date(text: str, *, labelled_only: bool = False) -> str | None:
 
     Args:
         text: the text of a date line.
+        now: when the page was fetched, for relative dates (3天前); default: the current time.
         labelled_only: ignore dates that do not follow a label.
 
     Returns:
@@ -34,28 +71,18 @@ def parse_date(text: str, *, labelled_only: bool = False) -> str | None:
     '2022-09-15T15:10:05+08:00'
     >>> parse_date("发布时间：2023年04月25日")
     '2023-04-25'
+    >>> parse_date("发布于 昨天 14:20", now=datetime(2024, 3, 10, 12, tzinfo=SHANGHAI))
+    '2024-03-09T14:20:00+08:00'
     """
-    for label in _LABELLED.finditer(text):
-        found = _to_iso(_DATE.match(text, label.end()))
+    for label in _LABEL.finditer(text):
+        match = _DATEISH.match(text, label.end())
+        found = _iso(match.group(0), now) if match else None
         if found:
             return found
     if labelled_only:
         return None
-    for match in _DATE.finditer(text):
-        found = _to_iso(match)
+    for match in _DATEISH.finditer(text):
+        found = _iso(match.group(0), now)
         if found:
             return found
     return None
-
-
-def _to_iso(match: re.Match[str] | None) -> str | None:
-    if match is None:
-        return None
-    try:
-        day = date(int(match["y"]), int(match["m"]), int(match["d"]))
-        if match["H"] is None:
-            return day.isoformat()
-        clock = time(int(match["H"]), int(match["M"]), int(match["S"] or 0))
-    except ValueError:
-        return None
-    return f"{day.isoformat()}T{clock.isoformat()}{SHANGHAI_OFFSET}"

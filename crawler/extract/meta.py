@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from crawler.extract.dates import parse_date
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from lxml.html import HtmlElement
 
     from crawler.sites.profile import SiteProfile
@@ -21,8 +23,9 @@ _FILE_SUFFIX = re.compile(r"\.(?:docx?|pdf|pptx?|xlsx?|txt|wps)$", re.I)
 _TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|-{1,2}|–|—)\s*")
 _SOURCE = re.compile(r"来源\s*[:：]\s*([^\s|｜]+)")
 _CRUMB_SEPARATORS = re.compile(r"\s*(?:>|&gt;|›|»|＞|/)\s*")
-# Sidebars and related lists carry other documents' dates: never read a date from them.
-_NOT_OWN = "ancestor-or-self::*[self::li or self::a or self::ul or self::footer]"
+# Sidebars and related lists carry other documents' dates: never read a date from a link, a
+# list item that links elsewhere, or a footer.
+_NOT_OWN = "ancestor-or-self::*[self::a or self::footer or ((self::li or self::dd or self::tr) and .//a)]"
 
 
 def clean_text(element: HtmlElement) -> str:
@@ -44,39 +47,83 @@ def first_match(tree: HtmlElement, xpaths: tuple[str, ...]) -> HtmlElement | Non
     return None
 
 
+def _heading_in_title(tree: HtmlElement, head: str) -> str:
+    # A page's <h1> may be the site logo; the document heading is the one the <title> repeats.
+    key = _SPACE.sub("", head)
+    for heading in tree.xpath("//h1|//h2|//h3"):
+        text = clean_text(heading)
+        if len(text) >= 4 and _SPACE.sub("", text) in key:
+            return text
+    return ""
+
+
 def read_title(tree: HtmlElement, profile: SiteProfile) -> str:
-    """The document title, without the site name or a file extension."""
+    """The document title, without the site name or a file extension.
+
+    The profile's title XPaths first; else the heading that the `<title>` repeats; else the
+    `<title>`'s first part (site names follow a _ - | separator).
+    """
+    head_element = tree.find(".//title")
+    head = clean_text(head_element) if head_element is not None else ""
     element = first_match(tree, profile.title_xpaths)
     title = clean_text(element) if element is not None else ""
     if not title:
-        head = tree.find(".//title")
-        raw = clean_text(head) if head is not None else ""
-        parts = [p for p in _TITLE_SEPARATORS.split(raw) if p and p != profile.name]
-        title = parts[0] if parts else raw
+        title = _heading_in_title(tree, head)
+    if not title:
+        parts = [p for p in _TITLE_SEPARATORS.split(head) if p and p != profile.name]
+        title = parts[0] if parts else head
     for suffix in (f"_{profile.name}", f"-{profile.name}", profile.name):
         if profile.name and title.endswith(suffix) and title != suffix:
             title = title[: -len(suffix)].strip()
     return _FILE_SUFFIX.sub("", title).strip()
 
 
+_REGEX_NS = {"re": "http://exslt.org/regular-expressions"}
+_MAX_LINE = 120
+_MAX_BARE_LINE = 40
+
+
+def _own_line(node: Any) -> str:
+    # The short element around a text node: "<span>发布时间:</span><span>3天前</span>" reads
+    # as one line from the span's parent.
+    element = node.getparent()
+    line = ""
+    while element is not None and not element.xpath(_NOT_OWN):
+        text = spaced_text(element)
+        if len(text) > _MAX_LINE:
+            break
+        line = text
+        if parse_date(text, labelled_only=True):
+            break
+        element = element.getparent()
+    return line
+
+
 def date_line(tree: HtmlElement, profile: SiteProfile) -> str:
-    """The text of the page's own date/source line ('' when there is none)."""
+    """The text of the page's own date/source line ('' when there is none).
+
+    The profile's date XPaths first; else the first labelled date (时间:, 发布时间:, 上传时间:)
+    outside lists and links; else the first date-looking text after the page's `<h1>`.
+    Sidebars and related lists, which carry other pages' dates, are never read.
+    """
     element = first_match(tree, profile.date_xpaths)
     if element is not None:
         return spaced_text(element)
-    for node in tree.xpath(
-        "//body//text()[re:test(., '(时间|日期)\\s*[:：]\\s*\\d{4}')]",
-        namespaces={"re": "http://exslt.org/regular-expressions"},
-    ):
-        parent = node.getparent()
-        if parent is not None and not parent.xpath(_NOT_OWN):
-            return _SPACE.sub(" ", str(node)).strip()
+    for node in tree.xpath("//body//text()[re:test(., '(时间|日期)\\s*[:：]?')]", namespaces=_REGEX_NS):
+        line = _own_line(node)
+        if line and parse_date(line, labelled_only=True):
+            return line
+    for node in tree.xpath("//h1[1]/following::text()[position() <= 40]"):
+        line = _own_line(node)
+        # A bare date line is short; a paragraph opening with 今天 is prose.
+        if line and len(line) <= _MAX_BARE_LINE and parse_date(line):
+            return line
     return ""
 
 
-def read_published(line: str) -> str | None:
+def read_published(line: str, now: datetime | None = None) -> str | None:
     """The publication date from the page's date line, labelled dates first."""
-    return parse_date(line) if line else None
+    return parse_date(line, now=now) if line else None
 
 
 def read_source(line: str) -> str | None:

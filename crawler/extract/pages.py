@@ -1,4 +1,4 @@
-"""Articles split over several pages (page.html, page_2.html … page_N.html).
+"""Articles split over several pages (page.html, page_2.html … page_N.html, or ?page=N).
 
 Extraction of one page cannot see the others: it reports the further pages, the spider fetches
 them, and `merge_pages` joins the parts in page order.
@@ -19,12 +19,25 @@ if TYPE_CHECKING:
     from crawler.extract.document import Document
 
 _PAGE_N = re.compile(r"^(?P<stem>.+?)_(?P<n>\d+)(?P<ext>\.s?html?)$")
+_PAGE_QUERY = re.compile(r"(?:^|&)(?:page|p|pn)=(?P<n>\d+)(?:&|$)")
+
+
+def _page_key(url: str) -> tuple[str, int]:
+    """(the article's first-page key, page number) of `stem_N.html` or `…?page=N` URLs."""
+    parts = urlsplit(url)
+    query = _PAGE_QUERY.search(parts.query)
+    if query:
+        rest = _PAGE_QUERY.sub("&", parts.query).strip("&")
+        return f"{parts.path}?{rest}", int(query["n"])
+    match = _PAGE_N.match(parts.path)
+    if match:
+        return f"{match['stem']}{match['ext']}?{parts.query}", int(match["n"])
+    return f"{parts.path}?{parts.query}", 1
 
 
 def page_number(url: str) -> int:
-    """1 for a first page, N for `stem_N.html`."""
-    match = _PAGE_N.match(urlsplit(url).path)
-    return int(match["n"]) if match else 1
+    """1 for a first page, N for `stem_N.html` or `…?page=N`."""
+    return _page_key(url)[1]
 
 
 def find_next_pages(tree: HtmlElement, url: str) -> tuple[str, ...]:
@@ -32,16 +45,15 @@ def find_next_pages(tree: HtmlElement, url: str) -> tuple[str, ...]:
 
     Only a first page reports them, so that pages 2…N never start a document of their own.
     """
-    path = urlsplit(url).path
-    if page_number(url) != 1 or "." not in path.rsplit("/", 1)[-1]:
+    key, number = _page_key(url)
+    if number != 1:
         return ()
-    stem, ext = path.rsplit(".", 1)
     pages: dict[int, str] = {}
     for href in tree.xpath("//a/@href"):
         absolute = urljoin(url, str(href)).split("#", 1)[0]
-        match = _PAGE_N.match(urlsplit(absolute).path)
-        if match and match["stem"] == stem and match["ext"] == "." + ext and int(match["n"]) > 1:
-            pages[int(match["n"])] = absolute
+        other_key, other = _page_key(absolute)
+        if other_key == key and other > 1:
+            pages[other] = absolute
     return tuple(pages[n] for n in sorted(pages))
 
 

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from crawler.sites import baina, huiwen, jianbiao, juyou
+from crawler.sites import baina, generic, huiwen, jianbiao, juyou
 from crawler.sites.profile import SiteProfile
 
 SITES: dict[str, SiteProfile] = {
     module.PROFILE.key: module.PROFILE for module in (baina, juyou, jianbiao, huiwen)
 }
+# Not in SITES: it belongs to no site, and `scrapy crawl generic` needs start URLs.
+GENERIC: SiteProfile = generic.PROFILE
 
-__all__ = ["SITES", "SiteProfile", "profile_for_url"]
+__all__ = ["GENERIC", "SITES", "SiteProfile", "profile_for_url"]
 
 
 def profile_for_url(url: str) -> SiteProfile | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 SPLIT_STRATEGIES = ("none", "compilation")
 PAGINATE_STRATEGIES = ("none", "page_n")
 EXTRA_STRATEGIES = ("none", "docinfo")
+DECIDE_STRATEGIES = ("url", "page")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class SiteProfile:
         paginate: "page_n" follows page_2.html … page_N.html and joins the text.
         preview: pages are document previews; a body ending mid-sentence is truncated.
         extra: "docinfo" reads document metadata (ID, pages, size, format) into `extra`.
+        decide: "url" trusts `document_url` to say which pages are documents; "page" (the
+            generic spider) decides from the page itself (`crawler.extract.classify`).
         guessed: what in this profile is a guess rather than seen on the real site.
     """
 
@@ -65,6 +68,7 @@ class SiteProfile:
     paginate: str = "none"
     preview: bool = False
     extra: str = "none"
+    decide: str = "url"
     guessed: str = ""
     _compiled: dict[str, re.Pattern[str]] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -96,6 +100,7 @@ class SiteProfile:
             ("split", SPLIT_STRATEGIES),
             ("paginate", PAGINATE_STRATEGIES),
             ("extra", EXTRA_STRATEGIES),
+            ("decide", DECIDE_STRATEGIES),
         ):
             if getattr(self, attr) not in allowed:
                 raise ValueError(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -59,6 +60,17 @@ def capture_of(response: Response) -> Capture:
     )
 
 
+def fetched_at(response: Response) -> datetime:
+    """When the server answered (its Date header), else now: the base of relative dates."""
+    header = response.headers.get("Date")
+    if header:
+        try:
+            return parsedate_to_datetime(header.decode("latin-1"))
+        except (TypeError, ValueError):
+            pass
+    return datetime.now(UTC)
+
+
 class SiteSpider(CrawlSpider):
     """Crawls one site as its profile describes. Subclasses set `name` and `profile`."""
 
@@ -74,15 +86,7 @@ class SiteSpider(CrawlSpider):
         for url in urls:
             if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
                 raise ValueError(f"bad start URL {url!r}; expected http://host/... or https://host/...")
-        self.rules = (
-            Rule(
-                LinkExtractor(allow=profile.document_url, deny_extensions=()),
-                callback="parse_document",
-                follow=False,
-                process_request="_tag_document",
-            ),
-            Rule(LinkExtractor(allow=profile.listing_url), follow=True),
-        )
+        self.rules = self.build_rules()
         super().__init__(*args, **kwargs)
         self.start_urls = urls
         # Overriding the start URLs points the spider at another copy of the site.
@@ -90,6 +94,19 @@ class SiteSpider(CrawlSpider):
             sorted({urlsplit(u).hostname or "" for u in urls})
             if start_urls
             else list(profile.domains)
+        )
+
+    def build_rules(self) -> tuple[Rule, ...]:
+        """Document pages are extracted, list pages followed; Office files are fetched too, so
+        a Word file behind a document URL is counted as not_html rather than never seen."""
+        return (
+            Rule(
+                LinkExtractor(allow=self.profile.document_url, deny_extensions=()),
+                callback="parse_document",
+                follow=False,
+                process_request="_tag_document",
+            ),
+            Rule(LinkExtractor(allow=self.profile.listing_url), follow=True),
         )
 
     async def start(self) -> AsyncIterator[Any]:
@@ -143,6 +160,7 @@ class SiteSpider(CrawlSpider):
             content_type=(response.headers.get("Content-Type") or b"").decode("latin-1"),
             favor_precision=self.settings.getbool("EXTRACT_FAVOR_PRECISION"),
             continuation=continuation,
+            now=fetched_at(response),
         )
 
     def _next_page(self, first: Document, parts: list[Document], captures: list[Capture]) -> Request:
@@ -153,8 +171,10 @@ class SiteSpider(CrawlSpider):
             callback=self.parse_continuation,
             errback=self.continuation_failed,
             cb_kwargs=kwargs,
-            # Pages 2..N are fetched one after another, so they join in order.
+            # Pages 2..N are fetched one after another, so they join in order; a link rule may
+            # have fetched one already, which must not stop the chain.
             priority=10,
+            dont_filter=True,
         )
 
     def parse_continuation(

@@ -71,6 +71,11 @@ def test_spider_replays_its_cassette(site: str, tmp_path: Path) -> None:
     assert stat(log, "cassette/played") > 0
     assert stat(log, "cassette/miss") == 0
     assert stat(log, "log_count/ERROR") == 0
+    # Bad pages are logged and counted, and the crawl goes on: every sample site links an
+    # empty document page, a Word file behind a document URL and a broken (404) link.
+    assert stat(log, "extract/skipped/empty_body") == 1
+    assert stat(log, "extract/skipped/not_html") == 1
+    assert stat(log, "crawl/page_error") == 1
 
     # The feed export and the archive hold the same records.
     with open_archive(f"sqlite:///{tmp_path / 'archive.db'}", create=False) as archive:
@@ -91,7 +96,7 @@ def test_a_missing_cassette_entry_is_an_error_not_a_network_call(tmp_path: Path)
 def test_scrapy_list_shows_the_site_spiders() -> None:
     command = [sys.executable, "-m", "scrapy", "list"]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
-    assert done.stdout.split() == sorted(SITES)
+    assert done.stdout.split() == sorted([*SITES, "generic"])
 
 
 def test_crawl_without_start_urls_says_how_to_fix_it(tmp_path: Path) -> None:

@@ -1,0 +1,86 @@
+"""`generic`: crawls a template site nobody has profiled, deciding per page from the page.
+
+It stays on the start URLs' hosts, follows every link there (list pages, pagination, related
+documents), reads `/sitemap.xml` and robots.txt `Sitemap:` lines, and extracts every page with
+the generic profile: only pages that read as documents produce records.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
+
+from scrapy import Request
+from scrapy.linkextractors import LinkExtractor
+from scrapy.spiders import Rule
+from scrapy.utils.sitemap import Sitemap
+
+from crawler.extract.pages import page_number
+from crawler.sites import GENERIC
+from crawler.spiders.base import SiteSpider
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+
+logger = logging.getLogger(__name__)
+
+
+class GenericSpider(SiteSpider):
+    """`scrapy crawl generic -a start_urls=URL[,URL...]`."""
+
+    name = "generic"
+    profile = GENERIC
+
+    def build_rules(self) -> tuple[Rule, ...]:
+        # One rule: every page on the hosts is fetched, extracted if it reads as a document,
+        # and its links followed.
+        return (Rule(LinkExtractor(), callback="parse_document", follow=True, process_request="_tag_document"),)
+
+    async def start(self) -> AsyncIterator[Any]:
+        origins = {f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in self.start_urls}
+        for url in self.start_urls:
+            yield Request(url, callback=self._parse, errback=self.on_error)
+        for origin in sorted(origins):
+            yield Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, errback=self._no_sitemap)
+            yield Request(f"{origin}/robots.txt", callback=self.parse_robots, errback=self._no_sitemap)
+
+    def parse_start_url(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        # A start URL may itself be a document.
+        yield from self.parse_document(response)
+
+    def parse_document(self, response: Response) -> Iterator[Any]:
+        if page_number(response.url) > 1:
+            # Page N of an article or a list: its first page fetches and joins article pages.
+            self._skip("continuation", response.url)
+            return
+        yield from super().parse_document(response)
+
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        """Follow the `Sitemap:` lines of robots.txt."""
+        for line in response.text.splitlines():
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "sitemap" and value.strip():
+                yield Request(urljoin(response.url, value.strip()), callback=self.parse_sitemap, errback=self._no_sitemap)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        """Queue the pages (and nested sitemaps) a sitemap lists."""
+        try:
+            sitemap = Sitemap(response.body)
+        except Exception:  # noqa: BLE001 - any unparsable sitemap is just "no sitemap"
+            logger.info("unreadable sitemap %s", response.url, extra={"spider": self})
+            return
+        assert self.crawler.stats is not None
+        for entry in sitemap:
+            url = urljoin(response.url, entry["loc"].strip())
+            if sitemap.type == "sitemapindex":
+                yield Request(url, callback=self.parse_sitemap, errback=self._no_sitemap)
+            else:
+                self.crawler.stats.inc_value("generic/sitemap_urls")
+                yield Request(url, callback=self._parse, errback=self.on_error)
+
+    def _no_sitemap(self, failure: Failure) -> None:
+        logger.debug("no sitemap: %s", failure.getErrorMessage(), extra={"spider": self})
