@@ -1,12 +1,13 @@
-"""`python -m crawler demo`: the main job on the bundled sample sites, offline.
+"""`python -m crawler`: run the site spiders from a shell, cron or a systemd timer.
 
-Serves the four sample sites on 127.0.0.1, crawls them with the four site spiders into an
-archive, exports the archive as JSON lines and prints what happened per site.
+    python -m crawler crawl-all --start-urls baina=https://HOST/ --start-urls juyou=https://HOST2/
+    python -m crawler demo          # the bundled sample sites, offline
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -15,6 +16,7 @@ from typing import Any
 
 from archive import open_archive
 from archive.export import export_to_path
+from crawler.runner import failed_sites, run_crawls, summary_table
 
 logger = logging.getLogger(__name__)
 
@@ -26,52 +28,68 @@ DEMO_SETTINGS = {
 }
 
 
-def run_crawls(spiders: list[str], start_urls: dict[str, str], settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Run site spiders in one process and return each one's final stats."""
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
-    from scrapy.crawler import CrawlerProcess
-    from scrapy.utils.project import get_project_settings
-
-    project = get_project_settings()
-    project.update(settings, priority="cmdline")
-    process = CrawlerProcess(project, install_root_handler=True)
-    crawlers = {}
-    for name in spiders:
-        crawler = process.create_crawler(name)
-        crawlers[name] = crawler
-        process.crawl(crawler, start_urls=start_urls[name])
-    process.start()
-    return {name: dict(c.stats.get_stats()) if c.stats else {} for name, c in crawlers.items()}
+def parse_settings(pairs: list[str]) -> dict[str, str]:
+    """`-s NAME=VALUE` options as a dict."""
+    settings = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise ValueError(f"bad -s {pair!r}; expected NAME=VALUE")
+        settings[name] = value
+    return settings
 
 
-def summary_table(stats: dict[str, dict[str, Any]]) -> str:
-    """The per-site summary the demo prints."""
-    columns = ("site", "pages", "records", "new", "duplicates", "unchanged", "changed", "skipped", "errors")
-    rows = []
-    for site, s in sorted(stats.items()):
-        skipped = sum(v for k, v in s.items() if k.startswith("extract/skipped/"))
-        errors = s.get("crawl/page_error", 0) + s.get("log_count/ERROR", 0)
-        rows.append((
-            site,
-            s.get("downloader/response_count", 0),
-            s.get("item_scraped_count", 0),
-            s.get("archive/new", 0),
-            s.get("archive/duplicate", 0),
-            s.get("archive/unchanged", 0),
-            s.get("archive/changed", 0),
-            skipped,
-            errors,
-        ))
-    totals = ("total", *(sum(int(r[i]) for r in rows) for i in range(1, len(columns))))
-    lines = [columns, *rows, totals]
-    widths = [max(len(str(line[i])) for line in lines) for i in range(len(columns))]
-    return "\n".join(
-        "  ".join(
-            str(value).ljust(width) if i == 0 else str(value).rjust(width)
-            for i, (value, width) in enumerate(zip(line, widths, strict=True))
+def parse_start_urls(pairs: list[str], file: str | None, known: set[str]) -> dict[str, list[str]]:
+    """Start URLs per site from `--start-urls SITE=URL[,URL]` and/or a JSON file {site: [urls]}."""
+    urls: dict[str, list[str]] = {}
+    if file:
+        try:
+            loaded = json.loads(Path(file).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"cannot read --start-urls-file {file}: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise ValueError(f"--start-urls-file {file} must hold a JSON object {{site: [urls]}}")
+        for site, value in loaded.items():
+            urls.setdefault(site, []).extend([value] if isinstance(value, str) else list(value))
+    for pair in pairs:
+        site, sep, value = pair.partition("=")
+        if not sep or not value:
+            raise ValueError(f"bad --start-urls {pair!r}; expected SITE=URL[,URL...]")
+        urls.setdefault(site, []).extend(u for u in value.split(",") if u)
+    unknown = sorted(set(urls) - known)
+    if unknown:
+        raise ValueError(f"unknown site {unknown[0]!r}; expected one of {', '.join(sorted(known))}")
+    return urls
+
+
+def cmd_crawl_all(args: argparse.Namespace) -> int:
+    """Crawl every configured site; exit 1 if a spider failed."""
+    from crawler.sites import SITES
+
+    try:
+        settings = parse_settings(args.set)
+        start_urls = parse_start_urls(args.start_urls, args.start_urls_file, {*SITES, "generic"})
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.site:
+        start_urls = {s: u for s, u in start_urls.items() if s in args.site}
+    if not start_urls:
+        print(
+            "error: no site has start URLs; pass --start-urls SITE=URL or --start-urls-file FILE",
+            file=sys.stderr,
         )
-        for line in lines
-    )
+        return 2
+    missing = sorted(set(SITES) - set(start_urls))
+    if missing and not args.site:
+        print(f"not crawled (no start URL): {', '.join(missing)}", file=sys.stderr)
+    stats = run_crawls(start_urls, settings, concurrency=args.concurrency)
+    print(summary_table(stats))
+    failed = failed_sites(stats)
+    if failed:
+        print(f"error: spiders did not finish: {', '.join(failed)}; see the log above", file=sys.stderr)
+        return 1
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -80,18 +98,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from samples.serve import serve_all
 
     archive_uri = args.archive or os.environ.get("ARCHIVE_URI", "sqlite:///data/archive.db")
-    spiders = sorted(SITES)
     with serve_all() as urls:
         print("serving the sample sites:", ", ".join(f"{k} {u}" for k, u in sorted(urls.items())))
-        stats = run_crawls(spiders, urls, {**DEMO_SETTINGS, "ARCHIVE_URI": archive_uri})
+        start_urls = {site: [urls[site] + "/"] for site in sorted(SITES)}
+        stats = run_crawls(start_urls, {**DEMO_SETTINGS, "ARCHIVE_URI": archive_uri}, concurrency=len(start_urls))
     output = Path(args.output)
     with open_archive(archive_uri, create=False) as archive:
         count = export_to_path(archive, output)
+        total = sum(1 for _ in archive.iter_records())
     print()
     print(summary_table(stats))
     print()
-    print(f"archive: {archive_uri}  ({count} records exported to {output})")
-    failed = [s for s, st in stats.items() if st.get("finish_reason") != "finished"]
+    print(f"archive: {archive_uri} ({total} records)")
+    print(f"export:  {output} ({count} distinct documents, with their sightings)")
+    failed = failed_sites(stats)
     if failed:
         print(f"error: spiders did not finish: {', '.join(failed)}; see the log above", file=sys.stderr)
         return 1
@@ -100,14 +120,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run a `python -m crawler` sub-command; returns the exit code."""
-    parser = argparse.ArgumentParser(prog="python -m crawler", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m crawler", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
+
+    crawl = sub.add_parser("crawl-all", help="run every site spider that has start URLs, then print a summary")
+    crawl.add_argument("--start-urls", action="append", default=[], metavar="SITE=URL[,URL]",
+                       help="start URLs of one site (repeatable)")
+    crawl.add_argument("--start-urls-file", metavar="FILE", help='JSON file {"site": ["url", ...]}')
+    crawl.add_argument("--site", action="append", help="only this site (repeatable)")
+    crawl.add_argument("--concurrency", type=int, default=1, help="spiders running at once (default 1)")
+    crawl.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                       help="a Scrapy setting, as with scrapy crawl -s (repeatable)")
+    crawl.set_defaults(func=cmd_crawl_all)
+
     demo = sub.add_parser("demo", help="crawl the bundled sample sites into an archive and export it")
     demo.add_argument("--archive", help="archive URI (default: $ARCHIVE_URI or sqlite:///data/archive.db)")
     demo.add_argument("-o", "--output", default="data/records.jsonl", help="JSON lines export path")
     demo.set_defaults(func=cmd_demo)
+
     args = parser.parse_args(argv)
-    return int(args.func(args))
+    result: Any = args.func(args)
+    return int(result)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,18 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.5
 ROBOTSTXT_OBEY = True
 USER_AGENT = "fanwen-archive/0.1 (archival crawler of public template documents)"
+DOWNLOADER_MIDDLEWARES = {
+    # Before Scrapy's RetryMiddleware (550): 429/503 slow the host down, then retry.
+    "crawler.middlewares.BackoffMiddleware": 560,
+}
+
+# --- Backoff (project settings) ---------------------------------------------------------------
+# Retry 429/503 after slowing the host down (Retry-After when given, else exponential).
+BACKOFF_ENABLED = True
+# Wait after the first 429/503 without Retry-After; doubled on each further attempt.
+BACKOFF_BASE_DELAY = 2.0
+# The longest wait, whatever Retry-After asks.
+BACKOFF_MAX_DELAY = 120.0
 
 # --- Safety -----------------------------------------------------------------------------------
 # Scrapy 2.19 starts a localhost remote-control listener that runs code sent to it: off.

@@ -25,9 +25,9 @@ from lxml import html as lxml_html
 from crawler.extract.body import extract_paragraphs
 from crawler.extract.classify import classify, is_document
 from crawler.extract.cleanup import (
+    MIN_CUT_PARAGRAPH,
     clean_paragraphs,
     ends_in_cut_marker,
-    MIN_CUT_PARAGRAPH,
     ends_mid_sentence,
     prune,
     unhide,

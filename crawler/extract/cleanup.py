@@ -156,8 +156,10 @@ MIN_CUT_PARAGRAPH = 30
 
 
 def ends_mid_sentence(paragraphs: list[str], min_length: int = 0) -> bool:
-    """True when the last paragraph (of at least `min_length` chars) stops without closing
-    punctuation: the page is a cut preview."""
+    """Whether the text stops mid-sentence: the page is a cut preview.
+
+    Only a last paragraph of at least `min_length` characters counts.
+    """
     last = paragraphs[-1].rstrip() if paragraphs else ""
     return len(last) >= max(min_length, 1) and not last.endswith(SENTENCE_END)
 

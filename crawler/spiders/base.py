@@ -97,8 +97,11 @@ class SiteSpider(CrawlSpider):
         )
 
     def build_rules(self) -> tuple[Rule, ...]:
-        """Document pages are extracted, list pages followed; Office files are fetched too, so
-        a Word file behind a document URL is counted as not_html rather than never seen."""
+        """Rules from the profile: document pages are extracted, list pages followed.
+
+        Office files are fetched too, so a Word file behind a document URL is counted as
+        not_html rather than never seen.
+        """
         return (
             Rule(
                 LinkExtractor(allow=self.profile.document_url, deny_extensions=()),

@@ -64,13 +64,14 @@ class GenericSpider(SiteSpider):
         for line in response.text.splitlines():
             name, _, value = line.partition(":")
             if name.strip().lower() == "sitemap" and value.strip():
-                yield Request(urljoin(response.url, value.strip()), callback=self.parse_sitemap, errback=self._no_sitemap)
+                url = urljoin(response.url, value.strip())
+                yield Request(url, callback=self.parse_sitemap, errback=self._no_sitemap)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         """Queue the pages (and nested sitemaps) a sitemap lists."""
         try:
             sitemap = Sitemap(response.body)
-        except Exception:  # noqa: BLE001 - any unparsable sitemap is just "no sitemap"
+        except Exception:
             logger.info("unreadable sitemap %s", response.url, extra={"spider": self})
             return
         assert self.crawler.stats is not None
