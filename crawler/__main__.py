@@ -1,7 +1,7 @@
 """`python -m crawler`: run the site spiders from a shell, cron or a systemd timer.
 
-    python -m crawler crawl-all --start-urls baina=https://HOST/ --start-urls juyou=https://HOST2/
-    python -m crawler demo          # the bundled sample sites, offline
+Examples: `python -m crawler crawl-all --start-urls baina=https://HOST/ --concurrency 2`, and
+`python -m crawler demo` (the bundled sample sites, offline).
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ the request is retried, instead of Scrapy's immediate retry.
 from __future__ import annotations
 
 import logging
-from email.utils import parsedate_to_datetime
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 from scrapy.downloadermiddlewares.retry import get_retry_request
@@ -74,6 +74,7 @@ class BackoffMiddleware:
         wait = retry_after_seconds(response.headers.get("Retry-After"))
         delay = min(self.max_delay, wait if wait is not None else self.base_delay * 2**attempt)
         self._slow_down(request, delay)
+        assert self.crawler.spider is not None
         retry = get_retry_request(
             request,
             spider=self.crawler.spider,

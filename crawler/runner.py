@@ -48,7 +48,11 @@ def run_crawls(
         runs.append(done)
     from twisted.internet import reactor  # the one CrawlerProcess installed
 
-    DeferredList(runs).addBoth(lambda _: reactor.stop())  # type: ignore[attr-defined]
+    def stop(result: object) -> object:
+        reactor.stop()  # type: ignore[misc]
+        return result
+
+    DeferredList(runs).addBoth(stop)
     process.start(stop_after_crawl=False)
     return {name: dict(c.stats.get_stats()) if c.stats else {} for name, c in crawlers.items()}
 

@@ -47,7 +47,7 @@ def _iso(token: str, now: datetime | None) -> str | None:
     data = _parser(base).get_date_data(token)
     if data.date_obj is None:
         return None
-    moment = data.date_obj.astimezone(SHANGHAI)
+    moment: datetime = data.date_obj.astimezone(SHANGHAI)
     if data.period == "time":
         return moment.replace(microsecond=0).isoformat()
     return moment.date().isoformat()
