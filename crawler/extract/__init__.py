@@ -23,6 +23,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from crawler.extract.body import extract_paragraphs
+from crawler.extract.boilerplate import find_trailer
 from crawler.extract.classify import classify, is_document
 from crawler.extract.cleanup import (
     MIN_CUT_PARAGRAPH,
@@ -33,6 +34,7 @@ from crawler.extract.cleanup import (
     unhide,
 )
 from crawler.extract.compilation import split_compilation
+from crawler.extract.container import find_container
 from crawler.extract.document import Document, Extracted, ExtractResult, Skipped
 from crawler.extract.encoding import decode_html, looks_binary
 from crawler.extract.meta import (
@@ -126,7 +128,7 @@ def extract_page(
         if reason is not None:
             return Skipped(reason)
 
-    line = date_line(tree, profile)
+    line = date_line(tree, profile, title)
     base = Document(
         url=url,
         site=profile.key,
@@ -150,14 +152,25 @@ def extract_page(
     ))
 
 
+# Text nodes after the body container searched for a paywall trailer.
+TRAILER_WINDOW = 12
+
+
 def _body(tree: HtmlElement, profile: SiteProfile, title: str, favor_precision: bool) -> tuple[list[str], bool]:
     """The body paragraphs of a page, cleaned, and whether the page is only a preview."""
     found = first_match(tree, profile.body_xpaths)
     container = copy.deepcopy(found if found is not None else tree.body)
     unhide(container)
     prune(container, profile, whole_page=found is None)
-    extracted = extract_paragraphs(container, favor_precision=favor_precision, whole_page=found is None)
+    if found is None:
+        container = find_container(container)
+    whole_page = container.tag == "body"
+    extracted = extract_paragraphs(container, favor_precision=favor_precision, whole_page=whole_page)
     paragraphs, truncated = clean_paragraphs(extracted, title, profile)
+    if paragraphs and not truncated:
+        # A "剩余2页未读" bar just below the body, outside its container, also says preview.
+        after = " ".join(container.xpath(f"following::text()[position() <= {TRAILER_WINDOW}]"))
+        truncated = find_trailer(after, profile.trailer_markers) >= 0
     if paragraphs and not truncated:
         truncated = ends_in_cut_marker(paragraphs) or ends_mid_sentence(
             paragraphs, 0 if profile.preview else MIN_CUT_PARAGRAPH

@@ -17,6 +17,8 @@ import trafilatura
 from lxml import html as lxml_html
 from trafilatura.settings import use_config
 
+from crawler.extract.boilerplate import find_trailer, is_boilerplate
+
 if TYPE_CHECKING:
     from configparser import ConfigParser
 
@@ -31,6 +33,12 @@ _BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol table tr td th blockquote section article pre br dd dt".split()
 )
 _LIST_MARK = re.compile(r"^\s*- ")
+# fill(): blocks this short before the body are its salutation (同志们:, 各科室:); a block must
+# be this long to be found inside one of trafilatura's merged paragraphs; a paywall trailer is
+# looked for this many blocks after the body.
+SHORT_LEAD = 20
+MIN_MATCH = 8
+TRAILER_LOOKAHEAD = 4
 # Outside these shares of the container's own text, trafilatura's output is not trusted: below,
 # it thinned the body out; above, it repeated it (short bodies inside <article> came out twice
 # in some releases).
@@ -109,7 +117,44 @@ def extract_paragraphs(
     )
     # trafilatura's txt output marks list items with "- ", which is not the page's text.
     paragraphs = [_LIST_MARK.sub("", p).strip() for p in (text or "").split("\n") if p.strip()]
-    return paragraphs if whole_page else guard(paragraphs, block_paragraphs(container))
+    if whole_page:
+        return paragraphs
+    blocks = block_paragraphs(container)
+    return fill(guard(paragraphs, blocks), blocks)
+
+
+def fill(extracted: list[str], blocks: list[str]) -> list[str]:
+    """The container's blocks from where trafilatura's text starts to where it ends.
+
+    trafilatura decides where the body starts and ends; inside that span every block is kept,
+    because it drops short lines (同志们:, …………) that are part of the document. A short opening
+    line just before the span, and a paywall trailer just after it, are kept too, so that the
+    salutation survives and the trailer can mark the text truncated.
+
+    Args:
+        extracted: the paragraphs trafilatura kept (or the blocks themselves).
+        blocks: the container's text split at block elements.
+
+    Returns:
+        The blocks of the body, in order.
+    """
+    keys = [_norm(block) for block in blocks]
+    got = [_norm(paragraph) for paragraph in extracted]
+    wanted = set(got)
+    kept = [
+        i for i, key in enumerate(keys)
+        if key and (key in wanted or (len(key) >= MIN_MATCH and any(key in text for text in got)))
+    ]
+    if not kept:
+        return extracted
+    first, last = kept[0], kept[-1]
+    while first > 0 and 0 < len(keys[first - 1]) <= SHORT_LEAD and not is_boilerplate(blocks[first - 1]):
+        first -= 1
+    for after in range(last + 1, min(len(blocks), last + 1 + TRAILER_LOOKAHEAD)):
+        if find_trailer(blocks[after]) >= 0:
+            last = after
+            break
+    return blocks[first : last + 1]
 
 
 def guard(extracted: list[str], blocks: list[str]) -> list[str]:

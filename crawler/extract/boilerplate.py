@@ -29,6 +29,7 @@ LINE_PATTERNS: tuple[str, ...] = (
     r".{0,40}ICP备\d+号",
     r"温馨提示\s*[:：]?$",                      # 温馨提示 heading (seed 004)
     r"网站客服\s*[:：]",
+    r"[-—–]\s*\d{1,3}\s*[-—–]$|第\s*\d{1,3}\s*页$|\d{1,3}\s*/\s*\d{1,3}$",   # preview page numbers
     r"(?:ID|大小|页数|格式|类型|下载次数|浏览次数|阅读次数)\s*[:：]\s*[\w.\s]{1,20}$",  # docshare info (seed 004)
     r"当前隐藏内容免费查看",                    # "show all" button
     r"(?:相关推荐|热门文章|猜你喜欢|相关文章|热门推荐)$",
@@ -58,7 +59,8 @@ BLOCK_STARTS: tuple[str, ...] = (
 # record is marked truncated (seed 001 ends 预览阅读已结束,若您需要全文或代笔。).
 TRAILER_MARKERS: tuple[str, ...] = (
     "预览阅读已结束", "全文预览已结束", "预览已结束", "试读已结束", "剩余未读", "若您需要全文",
-    "免费阅读已结束", "查看全文请下载", "下载文档查看全文",
+    "免费阅读已结束", "页未读", "继续阅读全文", "查看全文请下载", "下载文档查看全文",
+    "(未完,全文共", "(未完，全文共", "当前仅显示", "篇幅有限", "仅展示部分内容", "完整版请下载",
 )
 
 # Paragraph endings of a finished text; a preview ending otherwise stops mid-sentence.

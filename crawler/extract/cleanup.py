@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 _HIDDEN_CLASS = re.compile(r"\b(?:hide|hidden|hidecontent|content-hide|fold|collapsed?)\b", re.I)
 _BLOCK_MAX_LEN = 3000
+_SHORT_BLOCK = 400
+_BLOCK_LINK_SHARE = 0.2
 
 
 def unhide(container: HtmlElement) -> None:
@@ -64,23 +66,61 @@ MAX_LINK_SHARE = 0.6
 MIN_LINK_BLOCK = 12
 
 
+_SPACE = re.compile(r"\s+")
+
+
+def _length(text: str | None) -> int:
+    return len(_SPACE.sub("", text)) if text else 0
+
+
+def text_sizes(root: HtmlElement) -> dict[HtmlElement, tuple[int, int]]:
+    """(text length, link text length) of every element below `root`, in one pass.
+
+    Whitespace does not count. Computing these per element with text_content() would read
+    the page once per element.
+    """
+    sizes: dict[HtmlElement, tuple[int, int]] = {}
+
+    def visit(element: HtmlElement, in_link: bool) -> tuple[int, int]:
+        link = in_link or element.tag == "a"
+        total = _length(element.text) if isinstance(element.tag, str) else 0
+        linked = total if link else 0
+        for child in element:
+            child_total, child_linked = visit(child, link)
+            tail = _length(child.tail)
+            total += child_total + tail
+            linked += child_linked + (tail if link else 0)
+        sizes[element] = (total, linked)
+        return total, linked
+
+    visit(root, False)
+    return sizes
+
+
 def link_share(element: HtmlElement) -> float:
     """Share of an element's text that sits inside links."""
-    text = len(re.sub(r"\s+", "", element.text_content()))
-    if not text:
-        return 0.0
-    linked = sum(len(re.sub(r"\s+", "", a.text_content())) for a in element.iter("a"))
-    return linked / text
+    total, linked = text_sizes(element)[element]
+    return linked / total if total else 0.0
+
+
+def _first_text(element: HtmlElement) -> str:
+    return next((t.strip() for t in element.itertext() if t.strip()), "")
 
 
 def prune_link_blocks(container: HtmlElement) -> None:
     """Remove link-dense blocks (menus, tag clouds, related lists) below the container."""
+    sizes = text_sizes(container)
     for element in list(container.iterdescendants(*_LIST_BLOCKS)):
-        if element.getparent() is None:
+        if element.getparent() is None or not _attached(element, container):
             continue
-        text = re.sub(r"\s+", "", element.text_content())
-        if len(text) >= MIN_LINK_BLOCK and link_share(element) > MAX_LINK_SHARE:
+        total, linked = sizes[element]
+        if total >= MIN_LINK_BLOCK and linked > MAX_LINK_SHARE * total:
             drop(element)
+
+
+def _attached(element: HtmlElement, root: HtmlElement) -> bool:
+    # Elements are visited parents first: one whose ancestor was dropped is gone already.
+    return any(ancestor is root for ancestor in element.iterancestors())
 
 
 def prune(container: HtmlElement, profile: SiteProfile, *, whole_page: bool = False) -> None:
@@ -99,11 +139,19 @@ def prune(container: HtmlElement, profile: SiteProfile, *, whole_page: bool = Fa
         for element in container.xpath(xpath.replace("//", ".//", 1) if xpath.startswith("//") else xpath):
             if element is not container:
                 drop(element)
+    sizes = text_sizes(container)
+    whole = sizes[container][0]
     for element in list(container.iterdescendants()):
-        if not isinstance(element.tag, str) or element.getparent() is None:
+        if not isinstance(element.tag, str) or not _attached(element, container):
             continue
-        text = element.text_content().strip()
-        if text.startswith(BLOCK_STARTS) and len(text) < _BLOCK_MAX_LEN:
+        if not _first_text(element).startswith(BLOCK_STARTS):
+            continue
+        total, linked = sizes[element]
+        # A chrome block is short or a list of links, and never most of the page: a layout
+        # table whose first cell happens to be 热门文章 also holds the document.
+        if total < min(_BLOCK_MAX_LEN, whole / 2) and (
+            total < _SHORT_BLOCK or linked >= _BLOCK_LINK_SHARE * total
+        ):
             drop(element)
     prune_link_blocks(container)
 
@@ -135,8 +183,10 @@ def clean_paragraphs(
         cut = find_trailer(text, profile.trailer_markers)
         if cut >= 0:
             truncated = True
+            # Text before the marker is kept when it is a finished sentence, not a fragment
+            # such as the "剩余9" of "剩余9页未读".
             head = text[:cut].strip()
-            if head and not is_boilerplate(head, pattern):
+            if head.endswith(SENTENCE_END) and not is_boilerplate(head, pattern):
                 kept.append(head)
             break
         if is_boilerplate(text, pattern):

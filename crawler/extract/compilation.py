@@ -9,9 +9,13 @@ from __future__ import annotations
 import re
 
 _NUMERALS = "一二三四五六七八九十"
+_NUMBER = rf"[{_NUMERALS}]{{1,3}}|\d{{1,2}}"
+# 杭州市政协十一届三次会议篇一 (seed 002), 第一篇:…, 【篇一】…, 篇一:…
 _HEADING = re.compile(
-    rf"^(?P<name>.{{0,60}}?)篇(?P<num>[{_NUMERALS}]{{1,3}}|\d{{1,2}})$"
-    rf"|^第(?P<num2>[{_NUMERALS}]{{1,3}}|\d{{1,2}})篇[:：]?(?P<name2>.{{0,60}})$"
+    rf"^.{{0,60}}?篇(?P<num>{_NUMBER})$"
+    rf"|^第(?P<num2>{_NUMBER})篇(?:$|[:：\s].{{0,60}}$)"
+    rf"|^[【\[(（]篇(?P<num3>{_NUMBER})[】\])）].{{0,60}}$"
+    rf"|^篇(?P<num4>{_NUMBER})[:：\s].{{0,60}}$"
 )
 
 
@@ -33,7 +37,7 @@ def _heading_number(paragraph: str) -> int | None:
     match = _HEADING.match(paragraph.strip())
     if not match:
         return None
-    return chinese_number(match["num"] or match["num2"])
+    return chinese_number(match["num"] or match["num2"] or match["num3"] or match["num4"])
 
 
 def split_compilation(paragraphs: list[str]) -> list[tuple[str, list[str]]]:

@@ -15,13 +15,13 @@ from dateparser.date import DateDataParser
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
-_LABEL = re.compile(r"(?:发布|上传|更新|发表|录入)?(?:时间|日期)\s*[:：]\s*")
+_LABEL = re.compile(r"(?:(?:发布|上传|更新|发表|录入)?(?:时间|日期)\s*[:：]|(?:发布|发表|更新|上传)于)\s*")
 _ABSOLUTE = (
     r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
     r"(?:\s*\d{1,2}\s*[:：时]\s*\d{1,2}(?:\s*[:：分]\s*\d{1,2})?)?"
 )
 _RELATIVE = (
-    r"(?:\d+\s*(?:秒钟?|分钟|小时|天|周|个月)前"
+    r"(?:(?:\d+|半)\s*(?:秒钟?|分钟|小时|天|周|个月)前"
     r"|(?:今天|昨天|前天)\s*\d{1,2}\s*[:：]\s*\d{2}"
     r"|(?:刚刚|今天|昨天|前天)(?=\s*(?:$|[|｜/\s]|来源|作者|阅读|浏览)))"
 )
@@ -29,28 +29,35 @@ _DATEISH = re.compile(f"{_ABSOLUTE}|{_RELATIVE}")
 
 
 @lru_cache(maxsize=64)
-def _parser(base: datetime | None) -> DateDataParser:
+def _parser(base: datetime | None, relative: bool) -> DateDataParser:
     settings: dict[str, object] = {
         "TIMEZONE": "Asia/Shanghai",
         "RETURN_AS_TIMEZONE_AWARE": True,
         "RETURN_TIME_AS_PERIOD": True,
         "PREFER_DATES_FROM": "past",
+        # A token is known to be absolute or relative already: skip the other parser.
+        "PARSERS": ["relative-time"] if relative else ["absolute-time"],
     }
     if base is not None:
         settings["RELATIVE_BASE"] = base
-    return DateDataParser(languages=["zh", "en"], settings=settings)
+    return DateDataParser(languages=["zh"], settings=settings)
 
 
-def _iso(token: str, now: datetime | None) -> str | None:
-    relative = re.fullmatch(_RELATIVE, token) is not None
-    base = now.astimezone(SHANGHAI).replace(tzinfo=None, microsecond=0) if relative and now else None
-    data = _parser(base).get_date_data(token)
+@lru_cache(maxsize=4096)
+def _parse_token(token: str, base: datetime | None, relative: bool) -> str | None:
+    data = _parser(base, relative).get_date_data(token)
     if data.date_obj is None:
         return None
     moment: datetime = data.date_obj.astimezone(SHANGHAI)
     if data.period == "time":
         return moment.replace(microsecond=0).isoformat()
     return moment.date().isoformat()
+
+
+def _iso(token: str, now: datetime | None) -> str | None:
+    relative = re.fullmatch(_RELATIVE, token) is not None
+    base = now.astimezone(SHANGHAI).replace(tzinfo=None, microsecond=0) if relative and now else None
+    return _parse_token(token, base, relative)
 
 
 def parse_date(text: str, *, now: datetime | None = None, labelled_only: bool = False) -> str | None:

@@ -25,7 +25,10 @@ _SOURCE = re.compile(r"来源\s*[:：]\s*([^\s|｜]+)")
 _CRUMB_SEPARATORS = re.compile(r"\s*(?:>|&gt;|›|»|＞|/)\s*")
 # Sidebars and related lists carry other documents' dates: never read a date from a link, a
 # list item that links elsewhere, or a footer.
-_NOT_OWN = "ancestor-or-self::*[self::a or self::footer or ((self::li or self::dd or self::tr) and .//a)]"
+_NOT_OWN = (
+    "ancestor-or-self::*[self::footer or ((self::li or self::dd or self::dt or self::tr) and .//a"
+    " and string-length(normalize-space(.)) < 200)]"
+)
 
 
 def clean_text(element: HtmlElement) -> str:
@@ -49,12 +52,14 @@ def first_match(tree: HtmlElement, xpaths: tuple[str, ...]) -> HtmlElement | Non
 
 def _heading_in_title(tree: HtmlElement, head: str) -> str:
     # A page's <h1> may be the site logo; the document heading is the one the <title> repeats.
+    # The longest one, since the site name (a logo heading) is in the <title> too.
     key = _SPACE.sub("", head)
+    found = ""
     for heading in tree.xpath("//h1|//h2|//h3"):
         text = clean_text(heading)
-        if len(text) >= 4 and _SPACE.sub("", text) in key:
-            return text
-    return ""
+        if len(text) >= 4 and _SPACE.sub("", text) in key and len(text) > len(found):
+            found = text
+    return found
 
 
 def read_title(tree: HtmlElement, profile: SiteProfile) -> str:
@@ -78,46 +83,90 @@ def read_title(tree: HtmlElement, profile: SiteProfile) -> str:
     return _FILE_SUFFIX.sub("", title).strip()
 
 
-_REGEX_NS = {"re": "http://exslt.org/regular-expressions"}
 _MAX_LINE = 120
-_MAX_BARE_LINE = 40
+_MAX_BARE = 40
+# A text node this long is document prose: the page's header zone (title, date line) ends there.
+_BODY_START = 60
 
 
-def _own_line(node: Any) -> str:
-    # The short element around a text node: "<span>发布时间:</span><span>3天前</span>" reads
-    # as one line from the span's parent.
-    element = node.getparent()
+def _parent(node: Any) -> HtmlElement | None:
+    parent: HtmlElement | None = node.getparent()
+    if parent is not None and getattr(node, "is_tail", False):
+        parent = parent.getparent()
+    return parent
+
+
+def _not_own(element: HtmlElement) -> bool:
+    # A date inside a link is another page's, unless the link text is the date itself
+    # (WordPress links its own date to the permalink).
+    for anchor in element.xpath("ancestor-or-self::a"):
+        if not parse_date(clean_text(anchor)):
+            return True
+    return bool(element.xpath(_NOT_OWN))
+
+
+def _own_line(element: HtmlElement) -> str:
+    # The short line around a text node: "<span>发布时间:</span><span>3天前</span>" reads as one
+    # line from the span's parent.
     line = ""
-    while element is not None and not element.xpath(_NOT_OWN):
-        text = spaced_text(element)
+    current: HtmlElement | None = element
+    while current is not None:
+        text = spaced_text(current)
         if len(text) > _MAX_LINE:
             break
         line = text
         if parse_date(text, labelled_only=True):
             break
-        element = element.getparent()
+        current = current.getparent()
     return line
 
 
-def date_line(tree: HtmlElement, profile: SiteProfile) -> str:
-    """The text of the page's own date/source line ('' when there is none).
+def _title_heading(tree: HtmlElement, title: str) -> HtmlElement | None:
+    headings = tree.xpath("//h1|//h2|//h3")
+    for heading in headings:
+        text = clean_text(heading)
+        if title and text and (text == title or title in text):
+            return heading
+    first = tree.xpath("//h1")
+    return first[0] if first else None
 
-    The profile's date XPaths first; else the first labelled date (时间:, 发布时间:, 上传时间:)
-    outside lists and links; else the first date-looking text after the page's `<h1>`.
-    Sidebars and related lists, which carry other pages' dates, are never read.
+
+def date_line(tree: HtmlElement, profile: SiteProfile, title: str = "") -> str:
+    """The text of the page's own date line ('' when there is none).
+
+    The profile's date XPaths first. Else the header zone is read, from the title heading to
+    the first paragraph of prose: its first labelled date (时间:, 发布时间:, 发布于 …), else its
+    first bare date. Last, a labelled date anywhere. Sidebars, related lists, footers and
+    links to other pages, which carry other pages' dates, are never read.
     """
     element = first_match(tree, profile.date_xpaths)
     if element is not None:
         return spaced_text(element)
-    for node in tree.xpath("//body//text()[re:test(., '(时间|日期)\\s*[:：]?')]", namespaces=_REGEX_NS):
-        line = _own_line(node)
-        if line and parse_date(line, labelled_only=True):
+    heading = _title_heading(tree, title)
+    zone = heading.xpath(".//text()|following::text()") if heading is not None else []
+    bare = ""
+    for node in zone:
+        text = str(node).strip()
+        parent = _parent(node)
+        if not text or parent is None or parent.tag in ("script", "style"):
+            continue
+        if len(text) >= _BODY_START and not parse_date(text[:30], labelled_only=True):
+            break
+        if _not_own(parent):
+            continue
+        line = _own_line(parent)
+        if parse_date(line, labelled_only=True):
             return line
-    for node in tree.xpath("//h1[1]/following::text()[position() <= 40]"):
-        line = _own_line(node)
-        # A bare date line is short; a paragraph opening with 今天 is prose.
-        if line and len(line) <= _MAX_BARE_LINE and parse_date(line):
-            return line
+        if not bare and len(text) <= _MAX_BARE and parse_date(text):
+            bare = text
+    if bare:
+        return bare
+    for node in tree.xpath("//body//text()"):
+        parent = _parent(node)
+        if parent is None or len(node) > _MAX_LINE or not parse_date(str(node), labelled_only=True):
+            continue
+        if not _not_own(parent):
+            return _own_line(parent)
     return ""
 
 

@@ -1,0 +1,105 @@
+"""Find the element holding a page's document body, for sites with no profile.
+
+Text-density scoring in the manner of readability: every run of prose (not link text) credits
+the block it sits in, and less so that block's ancestors; the best-credited element holds the
+body. It needs no class names, so it works on table layouts, `<br>`-separated bodies and
+`<article>` pages alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+_SPACE = re.compile(r"\s+")
+_SKIP = frozenset({"script", "style", "noscript", "a", "select", "option", "button", "textarea", "head", "title"})
+# Runs shorter than this are labels, menus and dates, not prose.
+MIN_RUN = 20
+# Credit passed up: the block itself, its parent, its grandparent.
+DECAY = (1.0, 0.5, 0.25)
+_CHROME_TAGS = frozenset({"nav", "aside", "footer", "header"})
+_INLINE = frozenset({"font", "span", "b", "strong", "em", "i", "u", "small", "big"})
+# How far up, and with how much text in alike siblings, a container widens.
+MAX_WIDEN = 4
+WIDEN_SHARE = 0.25
+
+
+def _runs(root: HtmlElement) -> list[tuple[HtmlElement, int]]:
+    """(element holding it, length) of every prose run: text and tails outside links."""
+    in_link = {node for anchor in root.iter("a") for node in anchor.iter()}
+    runs: list[tuple[HtmlElement, int]] = []
+    for node in root.iter():
+        if not isinstance(node.tag, str) or node.tag in _SKIP or node in in_link:
+            continue
+        if node.text:
+            length = len(_SPACE.sub("", node.text))
+            if length >= MIN_RUN:
+                runs.append((node, length))
+        for child in node:
+            if child.tail:
+                length = len(_SPACE.sub("", child.tail))
+                if length >= MIN_RUN:
+                    runs.append((node, length))
+    return runs
+
+
+def _block(node: HtmlElement) -> HtmlElement:
+    # Inline wrappers (<font>, <span>, <b>) belong to the block around them.
+    while node.tag in _INLINE and node.getparent() is not None:
+        node = node.getparent()
+    return node
+
+
+def find_container(body: HtmlElement) -> HtmlElement:
+    """The element of `body` that holds the document text (`body` itself when unsure).
+
+    Args:
+        body: a page's `<body>`, unhidden and pruned of scripts.
+
+    Returns:
+        The best-scoring block element.
+    """
+    scores: dict[HtmlElement, float] = defaultdict(float)
+    prose: dict[HtmlElement, int] = defaultdict(int)
+    for node, length in _runs(body):
+        for ancestor in (node, *node.iterancestors()):
+            prose[ancestor] += length
+            if ancestor is body:
+                break
+        credited: HtmlElement | None = _block(node)
+        for weight in DECAY:
+            if credited is None:
+                break
+            if credited.tag not in _CHROME_TAGS:
+                scores[credited] += weight * length
+            credited = credited.getparent()
+    if not scores:
+        return body
+    best = max(scores.items(), key=lambda item: item[1])[0]
+    return _widen(best, body, prose)
+
+
+def _widen(best: HtmlElement, body: HtmlElement, prose: dict[HtmlElement, int]) -> HtmlElement:
+    """The parent of `best` when `best` is one of several alike blocks holding prose.
+
+    A docx preview's pages, or paragraphs of equal weight, are siblings of one tag and class:
+    the document is all of them, in order.
+    """
+    chosen = node = best
+    for _ in range(MAX_WIDEN):
+        parent = node.getparent()
+        if parent is None or parent is body:
+            break
+        alike = sum(
+            prose.get(sibling, 0) for sibling in parent
+            if sibling is not node and sibling.tag == node.tag and sibling.get("class") == node.get("class")
+        )
+        # Alike siblings with a real share of text (not one date row of a layout table).
+        if alike >= WIDEN_SHARE * prose.get(node, 0):
+            chosen = parent
+        node = parent
+    return chosen
