@@ -1,7 +1,8 @@
 """A dated, deduplicating archive of documents crawled from template-document sites.
 
 Storage sits behind ``ArchiveStore`` (SQLite, chosen by URI scheme); raw HTTP captures go to WARC
-files beside it. This package never imports Scrapy or ``crawler``.
+files beside it, the near-duplicate index (MinHash LSH, ``MinHashIndex``) into tables of the same
+database. This package never imports Scrapy or ``crawler``.
 """
 
 from __future__ import annotations
@@ -21,13 +22,16 @@ from archive.errors import (
     SchemaError,
     UnknownScheme,
 )
+from archive.neardup import DEFAULT_PARAMS, MinHashParams
+from archive.neardup_sqlite import MinHashIndex, reindex
 from archive.normalize import normalize_text
-from archive.records import Capture, Record, record_id
+from archive.records import Capture, Record, Sighting, record_id
 from archive.store import open_archive
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "DEFAULT_PARAMS",
     "AddResult",
     "Archive",
     "ArchiveError",
@@ -37,13 +41,17 @@ __all__ = [
     "CorruptArchive",
     "ExportError",
     "InvalidURI",
+    "MinHashIndex",
+    "MinHashParams",
     "NearDupIndex",
     "Record",
     "RecordNotFound",
     "SchemaError",
+    "Sighting",
     "UnknownScheme",
     "content_hash",
     "normalize_text",
     "open_archive",
     "record_id",
+    "reindex",
 ]

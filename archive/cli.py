@@ -7,6 +7,7 @@ errors into one ``error: <problem>; <fix>`` line on stderr with exit code 1.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import json
 import logging
@@ -16,17 +17,23 @@ from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from archive.crawlstate import RUN_COUNTS
 from archive.errors import ArchiveError, BadFilter
 from archive.export import export_jsonl, export_to_path
+from archive.neardup import DEFAULT_PARAMS, MinHashParams
+from archive.neardup_sqlite import MinHashIndex, reindex
 from archive.store import DEFAULT_URI, open_archive
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from typing import IO
 
+    from archive.core import Archive
+    from archive.records import Record
+
 logger = logging.getLogger(__name__)
 
-__all__ = ["build_parser", "cmd_export", "cmd_stats", "main"]
+__all__ = ["build_parser", "cmd_export", "cmd_reindex", "cmd_show", "cmd_stats", "main"]
 
 
 def _archive_uri(args: argparse.Namespace) -> str:
@@ -73,9 +80,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         "since": since,
         "until": until,
         "date_field": args.date_field,
-        "latest_only": args.latest_only,
+        "distinct": not args.include_duplicates,
+        "all_versions": args.all_versions,
     }
-    with open_archive(_archive_uri(args), create=False) as archive:
+    with open_archive(_archive_uri(args), create=False, near_dup=False) as archive:
         if args.output == "-":
             try:
                 with _utf8_stdout() as out:
@@ -87,18 +95,138 @@ def cmd_export(args: argparse.Namespace) -> int:
                 return 0
         else:
             count = export_to_path(archive, args.output, **filters)
-    print(f"exported {count} records", file=sys.stderr)
+    what = "records" if args.include_duplicates else "documents"
+    print(f"exported {count} {what}", file=sys.stderr)
     return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print one record with its versions, its sightings and, for a root, its duplicates."""
+    with open_archive(_archive_uri(args), create=False, near_dup=False) as archive:
+        shown = describe(archive, args.id)
+    if args.json:
+        print(json.dumps(shown, ensure_ascii=False, indent=2))
+    else:
+        print(format_record(shown))
+    return 0
+
+
+def describe(archive: Archive, record_id: str) -> dict[str, Any]:
+    """Return what ``show`` prints about a record, as JSON-ready data.
+
+    Returns:
+        ``{"record": {schema fields}, "versions": [{"id", "crawled_at", "content_hash",
+        "latest"}] (same URL, oldest first), "sightings": [{"url", "seen_at"}],
+        "duplicates": [{"id", "url", "site", "crawled_at"}]}`` (duplicates: empty unless the
+        record is a root that has some).
+
+    Raises:
+        RecordNotFound: No record has that id.
+    """
+    record = archive.get(record_id)
+    latest = archive.latest(record.url)
+    return {
+        "record": record.to_dict(),
+        "versions": [
+            {
+                "id": v.id,
+                "crawled_at": v.crawled_at,
+                "content_hash": v.content_hash,
+                "latest": latest is not None and v.id == latest.id,
+            }
+            for v in archive.versions(record.url)
+        ],
+        "sightings": [
+            {"url": url, "seen_at": seen_at} for url, seen_at in archive.sightings(record.id)
+        ],
+        "duplicates": [_brief(d) for d in archive.duplicates(record.id)],
+    }
+
+
+def _brief(record: Record) -> dict[str, str]:
+    return {
+        "id": record.id,
+        "url": record.url,
+        "site": record.site,
+        "crawled_at": record.crawled_at,
+    }
+
+
+def format_record(shown: dict[str, Any]) -> str:
+    """Render ``describe()`` as plain text: the fields, the text, then the three lists."""
+    record = shown["record"]
+    fields = [name for name in record if name != "text"]
+    width = max(len(name) for name in fields)
+    lines = []
+    for name in fields:
+        value = record[name]
+        if not isinstance(value, str):
+            value = json.dumps(value, ensure_ascii=False) if value is not None else "-"
+        lines.append(f"{name.ljust(width)}  {value}")
+    lines += ["text:", *(f"  {line}" for line in record["text"].split("\n")), ""]
+    lines.append(f"versions of {record['url']} (oldest first):")
+    for v in shown["versions"]:
+        marks = ["this" if v["id"] == record["id"] else "", "latest" if v["latest"] else ""]
+        marks_text = " ".join(m for m in marks if m)
+        lines.append(f"  {v['id']}  {v['crawled_at']}  {v['content_hash'][:16]}  {marks_text}")
+    lines.append(f"sightings ({len(shown['sightings'])}):")
+    lines += [f"  {s['seen_at']}  {s['url']}" for s in shown["sightings"]]
+    if shown["duplicates"]:
+        lines.append(f"duplicates ({len(shown['duplicates'])}):")
+        lines += [
+            f"  {d['id']}  {d['crawled_at']}  {d['site']}  {d['url']}" for d in shown["duplicates"]
+        ]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    """(Re)build the near-duplicate index from the stored texts."""
+    params = None
+    if args.threshold is not None or args.num_perm is not None:
+        threshold = DEFAULT_PARAMS.threshold if args.threshold is None else args.threshold
+        num_perm = DEFAULT_PARAMS.num_perm if args.num_perm is None else args.num_perm
+        try:
+            params = MinHashParams.tuned(threshold, num_perm)
+        except ValueError as exc:
+            raise BadFilter(f"bad near-duplicate parameters: {exc}; see docs/neardup.md") from None
+    with open_archive(_archive_uri(args), create=False, near_dup=False) as archive:
+        count = reindex(archive, params, missing_only=args.missing, progress=_progress)
+        index = archive.near_index
+        used = index.params if isinstance(index, MinHashIndex) else None
+    print(f"indexed {count} records; near-duplicate parameters: {used}")
+    return 0
+
+
+def _progress(done: int) -> None:
+    logger.info("indexed %d records", done)
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """Print record counts per site and per month of publication."""
-    with open_archive(_archive_uri(args), create=False) as archive:
+    with open_archive(_archive_uri(args), create=False, near_dup=False) as archive:
         stats = archive.stats()
     if args.json:
         print(json.dumps(stats, ensure_ascii=False, indent=2))
     else:
         print(format_stats(stats))
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    """List crawl runs, newest first."""
+    with open_archive(_archive_uri(args), create=False, near_dup=False) as archive:
+        runs = archive.runs(spider=args.spider, limit=args.limit)
+    if args.json:
+        for run in runs:
+            print(json.dumps(dataclasses.asdict(run), ensure_ascii=False))
+        return 0
+    header = ["run", "spider", "started", "finished", "reason", *RUN_COUNTS]
+    rows = [
+        [run.run_id, run.spider, run.started_at, run.finished_at or "-", run.finish_reason or "running",
+         *(str(run.counts.get(name, 0)) for name in RUN_COUNTS)]
+        for run in runs
+    ]
+    print(_table(header, rows) if rows else "no crawl runs recorded yet")
     return 0
 
 
@@ -166,9 +294,43 @@ def build_parser() -> argparse.ArgumentParser:
         help="which date --since/--until compare (default: crawled)",
     )
     export.add_argument(
-        "--latest-only", action="store_true", help="per URL, only its current version"
+        "--include-duplicates",
+        action="store_true",
+        help="every record with its dup_of (default: one line per distinct document, with its "
+        "sightings)",
+    )
+    export.add_argument(
+        "--all-versions",
+        action="store_true",
+        help="every version of a URL (default: the one it was most recently seen with)",
     )
     export.set_defaults(func=cmd_export)
+
+    show = sub.add_parser("show", help="print a record, its versions, sightings and duplicates")
+    show.add_argument("id", help="record id")
+    show.add_argument("--archive", metavar="URI", help=archive_help)
+    show.add_argument("--json", action="store_true", help="print as JSON")
+    show.set_defaults(func=cmd_show)
+
+    rebuild = sub.add_parser("reindex", help="(re)build the near-duplicate index from the texts")
+    rebuild.add_argument("--archive", metavar="URI", help=archive_help)
+    rebuild.add_argument(
+        "--missing", action="store_true", help="only index records not indexed yet"
+    )
+    rebuild.add_argument(
+        "--threshold", type=float, help="new near-duplicate threshold (default: keep the stored)"
+    )
+    rebuild.add_argument(
+        "--num-perm", type=int, help="new number of MinHash permutations (default: keep)"
+    )
+    rebuild.set_defaults(func=cmd_reindex)
+
+    runs = sub.add_parser("runs", help="list crawl runs, newest first")
+    runs.add_argument("--archive", metavar="URI", help=archive_help)
+    runs.add_argument("--spider", help="only this spider's runs")
+    runs.add_argument("--limit", type=int, help="at most this many runs")
+    runs.add_argument("--json", action="store_true", help="one JSON object per run")
+    runs.set_defaults(func=cmd_runs)
 
     stats = sub.add_parser("stats", help="count records per site and per month")
     stats.add_argument("--archive", metavar="URI", help=archive_help)

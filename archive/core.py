@@ -8,26 +8,30 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, Self
 
+from archive import crawlstate
 from archive.dedup import content_hash
-from archive.errors import RecordNotFound
+from archive.errors import ArchiveError, RecordNotFound
 from archive.export import export_jsonl as _export_jsonl
 from archive.records import UTC_TIMESTAMP, Record, RecordQuery, record_id
 
 if TYPE_CHECKING:
+    import sqlite3
     from collections.abc import Iterator, Mapping, Sequence
     from datetime import date
     from types import TracebackType
     from typing import IO
 
+    from archive.crawlstate import PageState, Run
     from archive.dedup import NearDupIndex
-    from archive.records import Capture, DateField
+    from archive.records import Capture, DateField, Sighting
     from archive.store import ArchiveStore
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DOC_FIELDS", "AddResult", "AddStatus", "Archive"]
+__all__ = ["DOC_FIELDS", "AddResult", "AddStatus", "Archive", "MatchKind"]
 
 AddStatus = Literal["new", "duplicate", "changed", "unchanged"]
+MatchKind = Literal["exact", "near"]
 
 #: Keys ``Archive.add`` accepts, with the default used when a key is absent. ``url``, ``site``
 #: and ``text`` are required; ``crawled_at`` defaults to now.
@@ -57,10 +61,13 @@ class AddResult:
             index, a near text: ``record.dup_of`` is set); ``"changed"`` (a new version of a known
             URL; ``dup_of`` set when the text matches another URL's); ``"unchanged"`` (the URL
             already holds this text: only a sighting was added).
+        match: How ``record.dup_of`` was found: ``"exact"`` (same normalised text) or ``"near"``
+            (the near-duplicate index); None when ``dup_of`` is null or for ``"unchanged"``.
     """
 
     record: Record
     status: AddStatus
+    match: MatchKind | None = None
 
 
 class Archive:
@@ -71,7 +78,7 @@ class Archive:
     Args:
         store: The storage backend.
         near_index: Asked for a near-duplicate when a record has no exact one; every stored
-            record is added to it after its write commits.
+            record is added to it in the transaction of its write.
     """
 
     def __init__(self, store: ArchiveStore, *, near_index: NearDupIndex | None = None) -> None:
@@ -88,8 +95,11 @@ class Archive:
 
         Everything happens in one transaction: a record with the same URL and content hash
         gets a sighting only; otherwise a new record is stored, with ``dup_of`` pointing at the
-        earliest record with the same normalised text (or the near-duplicate index's match),
-        and the captures are written (each ``(url, body)`` once) and linked to it.
+        root of the earliest record with the same normalised text or, failing that, at the
+        earliest near-duplicate document the index knows (not one first seen at this URL); the
+        captures are written (each ``(url, body)`` once) and linked to it, and the record is
+        added to the near-duplicate index. The text is sketched (MinHash) once, and not at all
+        for an exact duplicate.
 
         Args:
             doc: Keys of ``DOC_FIELDS``: url, site, title, published_at, text, category,
@@ -120,20 +130,26 @@ class Archive:
                 return AddResult(existing, "unchanged")
             changed = self.store.has_url(values["url"])
             dup_of = self._exact_dup(chash)
-            if dup_of is None:
-                dup_of = self._near_dup(values["text"], values["url"])
+            match: MatchKind | None = "exact" if dup_of else None
+            sketch = None
+            if self.near_index is not None and dup_of is None:
+                sketch = self.near_index.sketch(values["text"])
+                # A new version of a page is naturally close to its old version: the index
+                # ignores this URL's records, so that is not a duplicate.
+                dup_of = self.near_index.find(sketch, url=values["url"])
+                match = "near" if dup_of else None
             record = Record(id=rid, content_hash=chash, dup_of=dup_of, crawled_at=seen_at, **values)
             self.store.insert(record)
             self.store.add_sighting(rid, record.url, seen_at)
             if captures:
                 self.store.add_captures(rid, captures)
-        if self.near_index is not None:
-            self.near_index.add(rid, record.text)
+            if self.near_index is not None:
+                self.near_index.add(rid, sketch)
         status: AddStatus = "changed" if changed else "duplicate" if dup_of else "new"
-        logger.debug("%s %s (%s, dup_of=%s)", status, record.url, rid, dup_of)
-        return AddResult(record, status)
+        logger.debug("%s %s (%s, dup_of=%s, %s)", status, record.url, rid, dup_of, match)
+        return AddResult(record, status, match)
 
-    def _root(self, record: Record) -> str:
+    def _root(self, record: Record) -> Record:
         # Follow dup_of to the record that is not itself a duplicate. One hop is the invariant;
         # the loop (bounded against cycles) keeps it true even for hand-edited stores.
         seen = {record.id}
@@ -143,21 +159,11 @@ class Archive:
                 break
             seen.add(parent.id)
             record = parent
-        return record.id
+        return record
 
     def _exact_dup(self, chash: str) -> str | None:
         first = self.store.first_with_hash(chash)
-        return self._root(first) if first is not None else None
-
-    def _near_dup(self, text: str, url: str) -> str | None:
-        if self.near_index is None:
-            return None
-        match_id = self.near_index.find(text)
-        match = self.store.get(match_id) if match_id is not None else None
-        # A new version of a page is naturally close to its old version: that is not a duplicate.
-        if match is None or match.url == url:
-            return None
-        return self._root(match)
+        return self._root(first).id if first is not None else None
 
     def get(self, record_id: str) -> Record:
         """Return the record with id ``record_id``.
@@ -176,6 +182,10 @@ class Archive:
         """Return every stored version of ``url``, oldest first (empty when unknown)."""
         return self.store.versions(url)
 
+    def latest(self, url: str) -> Record | None:
+        """Return the version ``url`` was most recently seen with (None when unknown)."""
+        return self.store.latest(url)
+
     def sightings(self, record_id: str) -> list[tuple[str, str]]:
         """Return ``(url, seen_at)`` for every time the record was added, oldest first.
 
@@ -184,6 +194,78 @@ class Archive:
         """
         self.get(record_id)
         return self.store.sightings(record_id)
+
+    def duplicates(self, record_id: str) -> list[Record]:
+        """Return the records whose ``dup_of`` is ``record_id`` (its document's copies), oldest first.
+
+        Raises:
+            RecordNotFound: No record has that id.
+        """
+        self.get(record_id)
+        return self.store.duplicates(record_id)
+
+    def document_sightings(self, record_id: str) -> list[Sighting]:
+        """Return every place and time the document of ``record_id`` was seen.
+
+        The document is the record's root (the record itself unless it has ``dup_of``) with all
+        its exact and near duplicates, on any site.
+
+        Args:
+            record_id: The root, or any of its duplicates.
+
+        Returns:
+            ``Sighting(url, seen_at, record_id)`` of the root and of every duplicate, ordered by
+            ``seen_at`` (then by when they were stored).
+
+        Raises:
+            RecordNotFound: No record has that id.
+        """
+        root = self._root(self.get(record_id))
+        return self.store.document_sightings(root.id)
+
+    def _sql(self) -> sqlite3.Connection:
+        # Crawl state lives in SQLite tables beside the records (see archive.crawlstate).
+        conn: sqlite3.Connection | None = getattr(self.store, "conn", None)
+        if conn is None:
+            raise ArchiveError(f"{self.store.location} keeps no crawl state; use a sqlite:// archive")
+        return conn
+
+    def page_state(self, url: str) -> PageState | None:
+        """What the archive knows of a fetched page (its records' last sighting, validators).
+
+        A compilation page is known by its parts' records (``PAGE#part-N``).
+        """
+        return crawlstate.page_state(self._sql(), url)
+
+    def touch(self, url: str, seen_at: str | None = None) -> int:
+        """Record that a page was seen unchanged (a 304): a sighting of each of its latest records.
+
+        Returns:
+            How many records got a sighting (0 for a page the archive does not hold).
+        """
+        when = seen_at or _now()
+        with self.store.transaction():
+            latest = [self.store.latest(record_url) for record_url in crawlstate.record_urls(self._sql(), url)]
+            for record in latest:
+                if record is not None:
+                    self.store.add_sighting(record.id, record.url, when)
+        return sum(record is not None for record in latest)
+
+    def start_run(self, spider: str, started_at: str | None = None) -> str:
+        """Log the start of a crawl run; returns its run id."""
+        run_id = crawlstate.new_run_id()
+        with self.store.transaction():
+            crawlstate.start_run(self._sql(), run_id, spider, started_at or _now())
+        return run_id
+
+    def finish_run(self, run_id: str, finish_reason: str, counts: Mapping[str, Any]) -> None:
+        """Log how a crawl run ended and what it did (see ``crawlstate.RUN_COUNTS``)."""
+        with self.store.transaction():
+            crawlstate.finish_run(self._sql(), run_id, _now(), finish_reason, counts)
+
+    def runs(self, *, spider: str | None = None, limit: int | None = None) -> list[Run]:
+        """Crawl runs, newest first."""
+        return crawlstate.list_runs(self._sql(), spider=spider, limit=limit)
 
     def captures(self, record_id: str) -> list[Capture]:
         """Return the raw captures of a record, byte-identical to what was added, in order.
@@ -203,6 +285,7 @@ class Archive:
         until: date | None = None,
         date_field: DateField = "crawled",
         latest_only: bool = False,
+        distinct: bool = False,
     ) -> Iterator[Record]:
         """Stream records in insertion order, optionally filtered (bounds are inclusive days).
 
@@ -213,11 +296,13 @@ class Archive:
             date_field: ``"crawled"`` (UTC day of ``crawled_at``) or ``"published"`` (the page's
                 own day; records without ``published_at`` are excluded when a bound is given).
             latest_only: Per URL, only the version it was most recently seen with.
+            distinct: Instead of the matching records, their documents' roots (each once, in
+                insertion order): one record per distinct document with a matching copy.
 
         Raises:
             BadFilter: Unknown ``date_field`` or ``since`` after ``until``.
         """
-        query = RecordQuery(site, since, until, date_field, latest_only)
+        query = RecordQuery(site, since, until, date_field, latest_only, distinct)
         return self.store.iter_records(query)
 
     def sites(self) -> list[str]:
@@ -241,11 +326,12 @@ class Archive:
         since: date | None = None,
         until: date | None = None,
         date_field: DateField = "crawled",
-        latest_only: bool = False,
+        distinct: bool = True,
+        all_versions: bool = False,
     ) -> int:
-        """Write the matching records to ``fp``, one ``Record.to_json()`` line each.
+        """Write one JSON line per distinct document (or per record) to ``fp``.
 
-        Takes the filters of ``iter_records``; see ``archive.export.export_jsonl``.
+        See ``archive.export.export_jsonl`` for the options.
 
         Returns:
             The number of lines written.
@@ -260,7 +346,8 @@ class Archive:
             since=since,
             until=until,
             date_field=date_field,
-            latest_only=latest_only,
+            distinct=distinct,
+            all_versions=all_versions,
         )
 
     def close(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from archive.normalize import normalize_text
 
@@ -31,18 +31,34 @@ def content_hash(text: str) -> str:
 
 @runtime_checkable
 class NearDupIndex(Protocol):
-    """An index of stored texts that can name a near-duplicate of a new text.
+    """An index of stored texts that can name the document a new text is a near-duplicate of.
 
-    ``Archive`` asks ``find`` for every record that has no exact duplicate and calls ``add`` for
-    every record it stores (after the write has committed). A MinHash-LSH implementation
-    (``DEDUP_NEAR_THRESHOLD``, ``DEDUP_NUM_PERM``) is to plug in here; it should shingle
-    ``normalize_text(text)`` so it agrees with ``content_hash``.
+    ``Archive.add`` runs everything inside the store's write transaction: for a record with no
+    exact duplicate it computes ``sketch(text)`` once, asks ``find``, and after inserting the
+    record calls ``add`` with the same sketch (with None for an exact duplicate, whose text the
+    index already holds). An index that writes should use the store's connection, so that its
+    rows commit or roll back with the record. ``archive.neardup_sqlite.MinHashIndex`` is the
+    implementation; it shingles ``normalize_text(text)`` so it agrees with ``content_hash``.
     """
 
-    def find(self, text: str) -> str | None:
-        """Return the id of a stored record whose text is a near-duplicate of ``text``, or None."""
+    def sketch(self, text: str) -> Any:
+        """Return what ``find`` and ``add`` need to know of ``text`` (e.g. a MinHash signature)."""
         ...
 
-    def add(self, record_id: str, text: str) -> None:
-        """Index the text of the stored record ``record_id``."""
+    def find(self, sketch: Any, *, url: str) -> str | None:
+        """Return the id of the earliest document near ``sketch``, or None.
+
+        Args:
+            sketch: From ``sketch(text)``.
+            url: The URL being added: its own older versions, and documents first seen at it,
+                are not duplicates of it.
+
+        Returns:
+            The id of the root record (``dup_of`` null) of the matching document that was stored
+            first.
+        """
+        ...
+
+    def add(self, record_id: str, sketch: Any | None) -> None:
+        """Index the just-inserted record ``record_id`` (``sketch`` None: an exact duplicate)."""
         ...

@@ -1,8 +1,13 @@
-"""JSON-lines export of archived records, to an open file or atomically to a path."""
+"""JSON-lines export of archived records, to an open file or atomically to a path.
+
+By default one line per distinct document (its root record plus every sighting of the document);
+``distinct=False`` gives every record with its ``dup_of``, exactly the record schema.
+"""
 
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import os
 import secrets
@@ -21,7 +26,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["export_jsonl", "export_to_path"]
+__all__ = ["document_line", "export_jsonl", "export_to_path"]
 
 
 def _select(
@@ -30,7 +35,8 @@ def _select(
     since: date | None,
     until: date | None,
     date_field: DateField,
-    latest_only: bool,
+    distinct: bool,
+    all_versions: bool,
 ) -> Iterator[Record]:
     # Validate every filter before anything is written, so a bad one leaves no output behind.
     if site is not None:
@@ -39,8 +45,32 @@ def _select(
             holds = f"has: {', '.join(known)}" if known else "has no records yet"
             raise BadFilter(f"unknown site {site!r}; the archive {holds}")
     return archive.iter_records(
-        site=site, since=since, until=until, date_field=date_field, latest_only=latest_only
+        site=site,
+        since=since,
+        until=until,
+        date_field=date_field,
+        latest_only=not all_versions,
+        distinct=distinct,
     )
+
+
+def document_line(archive: Archive, record: Record) -> str:
+    """Return the distinct-document JSON line of a root record: its schema fields + sightings.
+
+    Args:
+        archive: The archive holding ``record``.
+        record: A root record (``dup_of`` null).
+
+    Returns:
+        One JSON object (no newline): the record schema's keys, then ``"sightings"``: a list of
+        ``{"url", "seen_at", "id"}`` of the record and of all its duplicates, by ``seen_at``.
+    """
+    values = record.to_dict()
+    values["sightings"] = [
+        {"url": s.url, "seen_at": s.seen_at, "id": s.record_id}
+        for s in archive.document_sightings(record.id)
+    ]
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
 
 
 def export_jsonl(
@@ -51,18 +81,25 @@ def export_jsonl(
     since: date | None = None,
     until: date | None = None,
     date_field: DateField = "crawled",
-    latest_only: bool = False,
+    distinct: bool = True,
+    all_versions: bool = False,
 ) -> int:
-    """Write the matching records to ``fp``, one ``Record.to_json()`` line each, in insertion order.
+    """Write JSON lines to ``fp``: one per distinct document, or one per record.
+
+    The filters select records; with ``distinct`` each selected record stands for its document,
+    written once as its root record (the earliest copy) with a ``"sightings"`` list covering the
+    root and all its duplicates (see ``document_line``). Lines follow insertion order.
 
     Args:
         archive: The archive to read.
         fp: A text file open for writing (UTF-8 recommended: the JSON keeps Chinese unescaped).
-        site: Only this site key.
+        site: Only this site key (with ``distinct``: documents with a copy on that site).
         since: Only records dated on or after this day.
         until: Only records dated on or before this day.
         date_field: ``"crawled"`` or ``"published"``; see ``Archive.iter_records``.
-        latest_only: Per URL, only the version it was most recently seen with.
+        distinct: One line per distinct document (default); false gives every record with its
+            ``dup_of`` and no ``sightings`` key (exactly the record schema).
+        all_versions: Every version of a URL, not only the one it was most recently seen with.
 
     Returns:
         The number of lines written.
@@ -75,10 +112,10 @@ def export_jsonl(
         >>> import sys
         >>> export_jsonl(archive, sys.stdout, site="baina")  # doctest: +SKIP
     """
-    records = _select(archive, site, since, until, date_field, latest_only)
+    records = _select(archive, site, since, until, date_field, distinct, all_versions)
     count = 0
     for record in records:
-        fp.write(record.to_json())
+        fp.write(document_line(archive, record) if distinct else record.to_json())
         fp.write("\n")
         count += 1
     logger.info("exported %d records", count)
@@ -93,7 +130,8 @@ def export_to_path(
     since: date | None = None,
     until: date | None = None,
     date_field: DateField = "crawled",
-    latest_only: bool = False,
+    distinct: bool = True,
+    all_versions: bool = False,
 ) -> int:
     """Export to ``path`` (UTF-8) through a temporary file in the same directory.
 
@@ -107,7 +145,8 @@ def export_to_path(
         since: See ``export_jsonl``.
         until: See ``export_jsonl``.
         date_field: See ``export_jsonl``.
-        latest_only: See ``export_jsonl``.
+        distinct: See ``export_jsonl``.
+        all_versions: See ``export_jsonl``.
 
     Returns:
         The number of lines written.
@@ -117,7 +156,7 @@ def export_to_path(
         ExportError: The directory is missing, not writable, or ``path`` is a directory.
     """
     target = Path(path)
-    _select(archive, site, since, until, date_field, latest_only)
+    _select(archive, site, since, until, date_field, distinct, all_versions)
     if target.is_dir():
         raise ExportError(f"cannot write {target}: it is a directory; pass a file path")
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
@@ -135,7 +174,8 @@ def export_to_path(
                 since=since,
                 until=until,
                 date_field=date_field,
-                latest_only=latest_only,
+                distinct=distinct,
+                all_versions=all_versions,
             )
             fh.flush()
             os.fsync(fh.fileno())

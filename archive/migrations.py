@@ -106,3 +106,66 @@ def m001_initial(conn: sqlite3.Connection) -> None:
     ]
     for statement in statements:
         conn.execute(statement)
+
+
+@migration(2)
+def m002_near_duplicates(conn: sqlite3.Connection) -> None:
+    """The near-duplicate index beside the records, and the lookup of a document's duplicates.
+
+    ``minhash`` holds each indexed record's MinHash signature and the seq of its document's root
+    (so a lookup never reads a record's ``dup_of``, stored after its text), ``minhash_bands`` its
+    LSH band keys (the only thing a lookup searches), ``minhash_pending`` the records not indexed yet
+    (every record, through a trigger, until the index takes it; existing records start there),
+    ``archive_meta`` the index parameters. Records are referred to by ``seq``: integer keys keep
+    the band table small and give "earliest" without a join.
+    """
+    statements = [
+        "CREATE INDEX records_dup_of ON records(dup_of)",
+        """CREATE TABLE archive_meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
+        """CREATE TABLE minhash (
+            seq INTEGER PRIMARY KEY REFERENCES records(seq),
+            root INTEGER NOT NULL,
+            signature BLOB NOT NULL
+        )""",
+        """CREATE TABLE minhash_bands (
+            band INTEGER NOT NULL,
+            key INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (band, key, seq)
+        ) WITHOUT ROWID""",
+        "CREATE TABLE minhash_pending (seq INTEGER PRIMARY KEY)",
+        """CREATE TRIGGER records_minhash_pending AFTER INSERT ON records
+        BEGIN
+            INSERT INTO minhash_pending (seq) VALUES (NEW.seq);
+        END""",
+        "INSERT INTO minhash_pending (seq) SELECT seq FROM records",
+    ]
+    for statement in statements:
+        conn.execute(statement)
+
+
+@migration(3)
+def m003_crawl_state(conn: sqlite3.Connection) -> None:
+    """What incremental crawls need: each capture's validators, and a log of crawl runs.
+
+    ``captures.etag`` / ``last_modified`` let a revisit send If-None-Match / If-Modified-Since
+    without reading the WARC; ``runs`` records every crawl (``python -m archive runs``).
+    """
+    statements = [
+        "ALTER TABLE captures ADD COLUMN etag TEXT",
+        "ALTER TABLE captures ADD COLUMN last_modified TEXT",
+        """CREATE TABLE runs (
+            run_id TEXT PRIMARY KEY,
+            spider TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            finish_reason TEXT,
+            counts TEXT NOT NULL DEFAULT '{}'
+        )""",
+        "CREATE INDEX runs_started_at ON runs(started_at)",
+    ]
+    for statement in statements:
+        conn.execute(statement)

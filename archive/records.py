@@ -11,13 +11,13 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from archive.errors import BadFilter
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FIELDS", "Capture", "DateField", "Record", "RecordQuery", "record_id"]
+__all__ = ["FIELDS", "Capture", "DateField", "Record", "RecordQuery", "Sighting", "record_id"]
 
 #: The record schema's keys, in the order every export writes them.
 FIELDS: tuple[str, ...] = (
@@ -134,6 +134,14 @@ class Record:
         return cls.from_dict(data)
 
 
+class Sighting(NamedTuple):
+    """One time a document was seen: where, when, and as which record."""
+
+    url: str
+    seen_at: str
+    record_id: str
+
+
 _STR_FIELDS = ("id", "url", "site", "title", "text", "content_hash", "crawled_at")
 _OPTIONAL_STR_FIELDS = ("published_at", "category", "source", "dup_of", "collection")
 
@@ -238,6 +246,7 @@ class RecordQuery:
             page's own day in ``published_at`` (records without one are left out when a bound
             is set).
         latest_only: Per URL, only the version it was most recently seen with.
+        distinct: Yield the roots of the matching records' documents (each once) instead.
 
     Raises:
         BadFilter: On an unknown ``date_field``, a non-date bound, or ``since`` after ``until``.
@@ -248,6 +257,7 @@ class RecordQuery:
     until: date | None = None
     date_field: DateField = "crawled"
     latest_only: bool = False
+    distinct: bool = False
 
     def __post_init__(self) -> None:
         """Validate the filter."""

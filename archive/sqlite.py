@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archive._warc import WARC_MAX_BYTES, WarcDir, WarcLocation, payload_digest
+from archive.crawlstate import header
 from archive.errors import ArchiveError, ArchiveNotFound, CorruptArchive, SchemaError
 from archive.migrations import MIGRATIONS
-from archive.records import FIELDS, Record
+from archive.records import FIELDS, Record, Sighting
 
 if TYPE_CHECKING:
     import os
@@ -212,6 +213,34 @@ class SqliteStore:
         )
         return [(url, seen_at) for url, seen_at in rows]
 
+    def latest(self, url: str) -> Record | None:
+        """Return the record ``url`` was most recently seen with, or None."""
+        row = self.conn.execute(
+            f"{_SELECT} WHERE id = (SELECT record_id FROM sightings WHERE url = ? "  # noqa: S608 - constant
+            "ORDER BY rowid DESC LIMIT 1)",
+            (url,),
+        ).fetchone()
+        return _record(row) if row else None
+
+    def duplicates(self, record_id: str) -> list[Record]:
+        """Return the records whose ``dup_of`` is ``record_id``, oldest first."""
+        return [
+            _record(row)
+            for row in self.conn.execute(
+                f"{_SELECT} WHERE dup_of = ? ORDER BY seq", (record_id,)
+            )
+        ]
+
+    def document_sightings(self, root_id: str) -> list[Sighting]:
+        """Return the sightings of ``root_id`` and of its duplicates, by ``seen_at``."""
+        rows = self.conn.execute(
+            "SELECT s.url, s.seen_at, s.record_id FROM sightings s "
+            "WHERE s.record_id = ? OR s.record_id IN (SELECT id FROM records WHERE dup_of = ?) "
+            "ORDER BY s.seen_at, s.rowid",
+            (root_id, root_id),
+        )
+        return [Sighting(*row) for row in rows]
+
     def versions(self, url: str) -> list[Record]:
         """Return every record of ``url``, oldest first."""
         return [
@@ -228,6 +257,9 @@ class SqliteStore:
         last = self.conn.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0]
         where, params = _where(query)
         where += " AND seq <= ?" if where else " WHERE seq <= ?"
+        if query.distinct:
+            # The roots of the matching records, each once: one record per distinct document.
+            where = f" WHERE id IN (SELECT coalesce(dup_of, id) FROM records{where})"  # noqa: S608
         sql = f"{_SELECT}{where} ORDER BY seq"
         for row in self.conn.execute(sql, [*params, last]):
             yield _record(row)
@@ -287,8 +319,8 @@ class SqliteStore:
                 loc = self.warc.write(capture)
                 cursor = self.conn.execute(
                     "INSERT INTO captures (url, fetched_at, status, payload_digest, warc_file, "
-                    '"offset", length, request_offset, request_length) '
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    '"offset", length, request_offset, request_length, etag, last_modified) '
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         capture.url,
                         capture.fetched_at,
@@ -299,6 +331,8 @@ class SqliteStore:
                         loc.length,
                         loc.request_offset,
                         loc.request_length,
+                        header(capture.headers, "ETag"),
+                        header(capture.headers, "Last-Modified"),
                     ),
                 )
                 capture_id = cursor.lastrowid

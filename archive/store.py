@@ -11,19 +11,22 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from archive.core import Archive
 from archive.errors import InvalidURI, UnknownScheme
+from archive.neardup_sqlite import MinHashIndex
 from archive.sqlite import SqliteStore
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from contextlib import AbstractContextManager
 
     from archive.dedup import NearDupIndex
-    from archive.records import Capture, Record, RecordQuery
+    from archive.neardup import MinHashParams
+    from archive.records import Capture, Record, RecordQuery, Sighting
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "DEFAULT_URI",
+    "NEAR_DUP_INDEXES",
     "STORE_SCHEMES",
     "ArchiveStore",
     "StoreFactory",
@@ -83,6 +86,18 @@ class ArchiveStore(Protocol):
         """Return every record of ``url``, oldest first."""
         ...
 
+    def latest(self, url: str) -> Record | None:
+        """Return the record ``url`` was most recently seen with, or None."""
+        ...
+
+    def duplicates(self, record_id: str) -> list[Record]:
+        """Return the records whose ``dup_of`` is ``record_id``, oldest first."""
+        ...
+
+    def document_sightings(self, root_id: str) -> list[Sighting]:
+        """Return the sightings of ``root_id`` and of its duplicates, by ``seen_at``."""
+        ...
+
     def captures(self, record_id: str) -> list[Capture]:
         """Return the captures linked to ``record_id`` in the order given."""
         ...
@@ -114,6 +129,18 @@ class StoreFactory(Protocol):
 
 #: Backends by URI scheme.
 STORE_SCHEMES: dict[str, StoreFactory] = {"sqlite": SqliteStore}
+
+
+def _sqlite_near_index(store: ArchiveStore, params: MinHashParams | None) -> NearDupIndex:
+    if not isinstance(store, SqliteStore):
+        raise TypeError(f"a MinHashIndex needs a SqliteStore, not {type(store).__name__}")
+    return MinHashIndex(store, params)
+
+
+#: The near-duplicate index ``open_archive`` attaches, by URI scheme.
+NEAR_DUP_INDEXES: dict[str, Callable[[ArchiveStore, MinHashParams | None], NearDupIndex]] = {
+    "sqlite": _sqlite_near_index
+}
 
 
 def parse_uri(uri: str) -> tuple[str, str]:
@@ -160,14 +187,24 @@ def parse_uri(uri: str) -> tuple[str, str]:
 
 
 def open_archive(
-    uri: str | os.PathLike[str], *, create: bool = True, near_index: NearDupIndex | None = None
+    uri: str | os.PathLike[str],
+    *,
+    create: bool = True,
+    near_dup: bool = True,
+    near_params: MinHashParams | None = None,
+    near_index: NearDupIndex | None = None,
 ) -> Archive:
     """Open the archive at ``uri`` with the backend its scheme names.
 
     Args:
         uri: ``sqlite:///relative.db``, ``sqlite:////absolute.db`` or a bare path (str or Path).
         create: Create a missing archive (and its parent directories); when false, raise instead.
-        near_index: Optional near-duplicate index for ``Archive.add``.
+        near_dup: Attach the archive's own near-duplicate index (``MinHashIndex``); when false,
+            ``add`` finds exact duplicates only (its records are indexed by a later
+            ``python -m archive reindex --missing``).
+        near_params: Parameters for a new near-duplicate index; for an existing one they must
+            equal the stored ones (None: use the stored ones).
+        near_index: Use this near-duplicate index instead of the archive's own.
 
     Returns:
         The open archive; close it (or use it as a context manager) when done.
@@ -177,7 +214,8 @@ def open_archive(
         InvalidURI: See ``parse_uri``.
         ArchiveNotFound: ``create`` is false and nothing is at the location.
         CorruptArchive: The location holds something that is not an archive store.
-        SchemaError: The store was written by a newer version.
+        SchemaError: The store was written by a newer version, or ``near_params`` differ from
+            the parameters its near-duplicate index was built with.
 
     Example:
         >>> with open_archive("sqlite:///data/archive.db") as archive:  # doctest: +SKIP
@@ -186,5 +224,11 @@ def open_archive(
     """
     scheme, location = parse_uri(os.fspath(uri))
     store = STORE_SCHEMES[scheme](location, create=create)
+    if near_index is None and near_dup:
+        try:
+            near_index = NEAR_DUP_INDEXES[scheme](store, near_params)
+        except BaseException:
+            store.close()
+            raise
     logger.debug("opened archive %s", uri)
     return Archive(store, near_index=near_index)

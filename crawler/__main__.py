@@ -98,7 +98,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from samples.serve import serve_all
 
     archive_uri = args.archive or os.environ.get("ARCHIVE_URI", "sqlite:///data/archive.db")
-    with serve_all() as urls:
+    # Fixed ports keep the URLs stable, so a second demo run finds its pages in the archive.
+    with serve_all(port_base=args.port_base) as urls:
         print("serving the sample sites:", ", ".join(f"{k} {u}" for k, u in sorted(urls.items())))
         start_urls = {site: [urls[site] + "/"] for site in sorted(SITES)}
         stats = run_crawls(start_urls, {**DEMO_SETTINGS, "ARCHIVE_URI": archive_uri}, concurrency=len(start_urls))
@@ -137,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="crawl the bundled sample sites into an archive and export it")
     demo.add_argument("--archive", help="archive URI (default: $ARCHIVE_URI or sqlite:///data/archive.db)")
     demo.add_argument("-o", "--output", default="data/records.jsonl", help="JSON lines export path")
+    demo.add_argument("--port-base", type=int, default=18101, help="serve the sites on this port and up (0: any)")
     demo.set_defaults(func=cmd_demo)
 
     args = parser.parse_args(argv)

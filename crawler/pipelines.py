@@ -91,7 +91,8 @@ class ArchivePipeline:
     """Stores every item in the archive at `ARCHIVE_URI` and copies back what it decided.
 
     Enabled when `ARCHIVE_URI` is set. `ARCHIVE_KEEP_RAW` keeps the raw responses (WARC).
-    Stats: archive/new, archive/duplicate (also dedup/exact), archive/changed, archive/unchanged.
+    Stats: archive/new, archive/duplicate, archive/changed, archive/unchanged, and dedup/exact or
+    dedup/near for a record linked to an earlier copy.
     """
 
     def __init__(self, uri: str, stats: StatsCollector, *, keep_raw: bool = True) -> None:
@@ -127,8 +128,8 @@ class ArchivePipeline:
         captures: list[Capture] = list(adapter.get("captures") or ()) if self.keep_raw else []
         result = self.archive.add(fields, captures)
         self.stats.inc_value(f"archive/{result.status}")
-        if result.status == "duplicate":
-            self.stats.inc_value("dedup/exact")
+        if result.match:
+            self.stats.inc_value(f"dedup/{result.match}")
         # The item becomes the stored record, so `-O out.jsonl` and the archive agree.
         for name, value in result.record.to_dict().items():
             adapter[name] = value

@@ -12,7 +12,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 SUMMARY_COLUMNS = (
-    "site", "pages", "records", "new", "duplicates", "unchanged", "changed", "skipped", "errors", "finish",
+    "site", "pages", "records", "new", "duplicates", "unchanged", "changed", "fresh", "skipped", "errors", "finish",
 )
 
 
@@ -67,7 +67,11 @@ def failed_sites(stats: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def summary_table(stats: dict[str, dict[str, Any]]) -> str:
-    """One line per site: pages fetched, records and what the archive made of them."""
+    """One line per site: pages fetched, records and what the archive made of them.
+
+    "fresh" counts archived pages not fetched again (within their refresh interval), "skipped"
+    pages fetched that hold no document.
+    """
     rows: list[tuple[Any, ...]] = []
     for site, s in sorted(stats.items()):
         rows.append((
@@ -78,6 +82,7 @@ def summary_table(stats: dict[str, dict[str, Any]]) -> str:
             s.get("archive/duplicate", 0),
             s.get("archive/unchanged", 0),
             s.get("archive/changed", 0),
+            s.get("incremental/skipped_fresh", 0),
             sum(v for k, v in s.items() if k.startswith("extract/skipped/")),
             s.get("crawl/page_error", 0) + s.get("log_count/ERROR", 0),
             s.get("finish_reason", "not started"),

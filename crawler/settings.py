@@ -25,7 +25,12 @@ USER_AGENT = "fanwen-archive/0.1 (archival crawler of public template documents)
 DOWNLOADER_MIDDLEWARES = {
     # Before Scrapy's RetryMiddleware (550): 429/503 slow the host down, then retry.
     "crawler.middlewares.BackoffMiddleware": 560,
+    # After robots.txt (100): skip or revalidate pages the archive already holds.
+    "crawler.middlewares.IncrementalMiddleware": 120,
 }
+# Remember within a run only: a resumed job (JOBDIR) re-reads list pages, and the archive,
+# not a seen-requests file, says which documents are done.
+DUPEFILTER_CLASS = "crawler.dupefilter.RunDupeFilter"
 
 # --- Backoff (project settings) ---------------------------------------------------------------
 # Retry 429/503 after slowing the host down (Retry-After when given, else exponential).
@@ -58,6 +63,17 @@ ARCHIVE_KEEP_RAW = True
 
 # Installs the cassette download handler when CASSETTE_PATH is set (see crawler/cassette.py).
 ADDONS = {"crawler.addons.CassetteAddon": 0}
+
+# --- Crawl runs (project settings) -------------------------------------------------------------
+EXTENSIONS = {"crawler.extensions.CrawlRunExtension": 500}
+# Log every run (start, end, finish reason, counts) in the archive: python -m archive runs.
+CRAWL_RUNS_ENABLED = True
+
+# --- Incremental crawls (project settings) ---------------------------------------------------
+# Re-runs skip archived document pages seen recently and revalidate older ones (304 = unchanged).
+INCREMENTAL_ENABLED = True
+# Days before an archived page is fetched again (a profile's refresh_days overrides it).
+INCREMENTAL_REFRESH_DAYS = 7.0
 
 # --- Cassettes (offline replay and recording of sites; project settings) -----------------------
 # vcrpy cassette file; set it, with DOWNLOAD_HANDLERS pointing at the cassette handler, to replay.

@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import mimetypes
 import posixpath
 import signal
 import sys
 import threading
+from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -54,7 +56,8 @@ def load_site_config(site_dir: Path) -> dict[str, Any]:
     cfg_path = Path(site_dir) / "_site.json"
     cfg = json.loads(cfg_path.read_text(encoding="utf-8")) if cfg_path.is_file() else {}
     cfg.setdefault("charset", "utf-8")
-    cfg.setdefault("last_modified", DEFAULT_LAST_MODIFIED)
+    # Without a fixed date, Last-Modified is the file's mtime, so an edited page is newer.
+    cfg.setdefault("last_modified", None)
     cfg.setdefault("paths", {})
     return cfg
 
@@ -100,7 +103,7 @@ def _make_handler(site_dir: Path, cfg: dict[str, Any]) -> type[BaseHTTPRequestHa
         def _not_found(self, head: bool) -> None:
             self._send(
                 HTTPStatus.NOT_FOUND,
-                {"Content-Type": "text/html; charset=utf-8", "Last-Modified": last_modified},
+                {"Content-Type": "text/html; charset=utf-8", "Last-Modified": last_modified or DEFAULT_LAST_MODIFIED},
                 _NOT_FOUND_BODY,
                 head,
             )
@@ -121,7 +124,7 @@ def _make_handler(site_dir: Path, cfg: dict[str, Any]) -> type[BaseHTTPRequestHa
                 self._send(
                     HTTPStatus.MOVED_PERMANENTLY,
                     {"Location": norm + "/", "Content-Type": "text/html; charset=utf-8",
-                     "Last-Modified": last_modified},
+                     "Last-Modified": last_modified or DEFAULT_LAST_MODIFIED},
                     b"",
                     head,
                 )
@@ -134,10 +137,16 @@ def _make_handler(site_dir: Path, cfg: dict[str, Any]) -> type[BaseHTTPRequestHa
             if not resolved.is_file():
                 return self._not_found(head)
             body = resolved.read_bytes()
+            modified = last_modified or formatdate(int(resolved.stat().st_mtime), usegmt=True)
+            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'  # noqa: S324 - a validator, not security
             headers = {
                 "Content-Type": _default_content_type(resolved.name, charset),
-                "Last-Modified": last_modified,
+                "Last-Modified": modified,
+                "ETag": etag,
             }
+            if self._not_modified(etag, modified):
+                self._send(HTTPStatus.NOT_MODIFIED, {"ETag": etag, "Last-Modified": modified}, b"", True)
+                return
             status: int = HTTPStatus.OK
             spec = overrides.get(norm) or overrides.get(url_path)
             if spec:
@@ -149,6 +158,20 @@ def _make_handler(site_dir: Path, cfg: dict[str, Any]) -> type[BaseHTTPRequestHa
                         del headers[old]
                     headers[name] = value
             self._send(status, headers, body, head)
+
+        def _not_modified(self, etag: str, modified: str) -> bool:
+            # Conditional GET as a real server answers it: If-None-Match wins over
+            # If-Modified-Since (RFC 9110, 13.2.2).
+            match = self.headers.get("If-None-Match")
+            if match is not None:
+                return etag in [tag.strip() for tag in match.split(",")]
+            since = self.headers.get("If-Modified-Since")
+            if since is None:
+                return False
+            try:
+                return parsedate_to_datetime(modified) <= parsedate_to_datetime(since)
+            except (TypeError, ValueError):
+                return False
 
         def do_GET(self) -> None:
             self._handle(head=False)

@@ -44,6 +44,8 @@ class SiteProfile:
         paginate: "page_n" follows page_2.html … page_N.html and joins the text.
         preview: pages are document previews; a body ending mid-sentence is truncated.
         extra: "docinfo" reads document metadata (ID, pages, size, format) into `extra`.
+        refresh_days: days before an archived page of this site is fetched again (None: the
+            INCREMENTAL_REFRESH_DAYS setting).
         decide: "url" trusts `document_url` to say which pages are documents; "page" (the
             generic spider) decides from the page itself (`crawler.extract.classify`).
         guessed: what in this profile is a guess rather than seen on the real site.
@@ -69,6 +71,7 @@ class SiteProfile:
     preview: bool = False
     extra: str = "none"
     decide: str = "url"
+    refresh_days: float | None = None
     guessed: str = ""
     _compiled: dict[str, re.Pattern[str]] = field(
         default_factory=dict, init=False, repr=False, compare=False

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import CrawlSpider, Rule
 
 from archive import Capture
@@ -113,11 +115,12 @@ class SiteSpider(CrawlSpider):
         )
 
     async def start(self) -> AsyncIterator[Any]:
+        # Start pages are always read, also when a resumed job (JOBDIR) has seen them.
         for url in self.start_urls:
             if self.profile.is_document(url):
-                yield Request(url, callback=self.parse_document, errback=self.on_error)
+                yield Request(url, callback=self.parse_document, errback=self.on_error, dont_filter=True)
             else:
-                yield Request(url, callback=self._parse, errback=self.on_error)
+                yield Request(url, callback=self._parse, errback=self.on_error, dont_filter=True)
 
     def _tag_document(self, request: Request, response: Response) -> Request:
         return request.replace(errback=self.on_error)
@@ -130,6 +133,12 @@ class SiteSpider(CrawlSpider):
     def on_error(self, failure: Failure) -> None:
         """Log and count a page that could not be fetched; the crawl goes on."""
         assert self.crawler.stats is not None
+        error = failure.value
+        if isinstance(error, IgnoreRequest) and not isinstance(error, HttpError):
+            # Skipped on purpose (robots.txt, an archived page still fresh): counted there.
+            request = getattr(failure, "request", None)
+            logger.debug("skipped %s: %s", getattr(request, "url", "?"), failure.getErrorMessage())
+            return
         self.crawler.stats.inc_value("crawl/page_error")
         request = getattr(failure, "request", None)
         logger.warning(

@@ -43,7 +43,7 @@ class GenericSpider(SiteSpider):
     async def start(self) -> AsyncIterator[Any]:
         origins = {f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in self.start_urls}
         for url in self.start_urls:
-            yield Request(url, callback=self._parse, errback=self.on_error)
+            yield Request(url, callback=self._parse, errback=self.on_error, dont_filter=True)
         for origin in sorted(origins):
             yield Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, errback=self._no_sitemap)
             yield Request(f"{origin}/robots.txt", callback=self.parse_robots, errback=self._no_sitemap)

@@ -55,18 +55,42 @@ def _urls(jsonl: str) -> list[str]:
     return [Record.from_json(line).url for line in jsonl.splitlines()]
 
 
-def test_export_to_file(uri: str, tmp_path: Path, capsys) -> None:
+def _documents(jsonl: str) -> list[dict]:
+    return [json.loads(line) for line in jsonl.splitlines()]
+
+
+def test_export_to_file_gives_one_line_per_document(uri: str, tmp_path: Path, capsys) -> None:
     out = tmp_path / "out.jsonl"
     assert main(["export", "-o", str(out), "--archive", uri]) == 0
-    assert _urls(out.read_text(encoding="utf-8")) == ["https://b/1", "https://j/1", "https://j/2"]
-    assert "exported 3 records" in capsys.readouterr().err
+    documents = _documents(out.read_text(encoding="utf-8"))
+    assert [d["url"] for d in documents] == ["https://b/1", "https://j/1"]
+    assert [(s["url"], s["seen_at"]) for s in documents[0]["sightings"]] == [
+        ("https://b/1", "2024-01-01T00:00:00Z"),
+        ("https://j/2", "2024-03-01T00:00:00Z"),
+    ]
+    assert "exported 2 documents" in capsys.readouterr().err
 
 
-def test_export_to_stdout(uri: str, capsys) -> None:
-    assert main(["export", "-o", "-", "--archive", uri, "--site", "juyou"]) == 0
+def test_export_include_duplicates_to_stdout(uri: str, capsys) -> None:
+    args = ["export", "-o", "-", "--archive", uri, "--site", "juyou", "--include-duplicates"]
+    assert main(args) == 0
     out = capsys.readouterr().out
     assert _urls(out) == ["https://j/1", "https://j/2"]
     assert json.loads(out.splitlines()[1])["dup_of"] is not None
+    assert "sightings" not in out
+
+
+def test_export_all_versions(uri: str, capsys, doc) -> None:
+    with open_archive(uri) as archive:
+        archive.add(doc(url="https://j/1", site="juyou", text="二改", crawled_at="2024-04-01T00:00:00Z"))
+    assert main(["export", "-o", "-", "--archive", uri, "--include-duplicates"]) == 0
+    assert _urls(capsys.readouterr().out) == ["https://b/1", "https://j/2", "https://j/1"]
+    assert main(["export", "-o", "-", "--archive", uri, "--include-duplicates", "--all-versions"]) == 0
+    assert _urls(capsys.readouterr().out) == ["https://b/1", "https://j/1", "https://j/2", "https://j/1"]
+    assert main(["export", "-o", "-", "--archive", uri]) == 0
+    assert [d["text"] for d in _documents(capsys.readouterr().out)] == ["一", "二改"]
+    assert main(["export", "-o", "-", "--archive", uri, "--all-versions"]) == 0
+    assert [d["text"] for d in _documents(capsys.readouterr().out)] == ["一", "二", "二改"]
 
 
 @pytest.mark.parametrize(
@@ -80,14 +104,14 @@ def test_export_to_stdout(uri: str, capsys) -> None:
     ],
 )
 def test_export_filters(uri: str, capsys, args: list[str], expected: list[str]) -> None:
-    assert main(["export", "-o", "-", "--archive", uri, *args]) == 0
+    assert main(["export", "-o", "-", "--archive", uri, "--include-duplicates", *args]) == 0
     assert _urls(capsys.readouterr().out) == expected
 
 
 def test_archive_from_env_and_default(uri: str, tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("ARCHIVE_URI", uri)
     assert main(["export", "-o", "-"]) == 0
-    assert len(capsys.readouterr().out.splitlines()) == 3
+    assert len(capsys.readouterr().out.splitlines()) == 2
     monkeypatch.delenv("ARCHIVE_URI")
     monkeypatch.chdir(tmp_path)  # the default is sqlite:///data/archive.db, relative to cwd
     assert main(["stats"]) == 0
@@ -174,6 +198,60 @@ def test_unwritable_output(uri: str, tmp_path: Path, capsys) -> None:
     problem = f"cannot write {target}: directory {target.parent} does not exist"
     assert err == f"error: {problem}; create it first\n"
     assert not target.parent.exists()
+
+
+def test_show_prints_fields_versions_sightings_and_duplicates(uri: str, capsys, doc) -> None:
+    with open_archive(uri) as archive:
+        root = archive.get(next(archive.iter_records()).id)
+        copy = archive.duplicates(root.id)[0]
+        v2 = archive.add(doc(url="https://b/1", text="一改", crawled_at="2024-05-01T00:00:00Z")).record
+    assert main(["show", root.id, "--archive", uri]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0] == f"id            {root.id}"
+    for name in ("url", "site", "title", "published_at", "category", "source", "keywords",
+                 "truncated", "content_hash", "dup_of", "crawled_at", "collection", "extra"):
+        assert any(line.startswith(name + " ") for line in lines), name
+    assert "dup_of        -" in lines
+    assert "text:" in lines
+    assert "  一" in lines
+    assert f"  {root.id}  2024-01-01T00:00:00Z  {root.content_hash[:16]}  this" in lines
+    assert f"  {v2.id}  2024-05-01T00:00:00Z  {v2.content_hash[:16]}  latest" in lines
+    assert "sightings (1):" in lines
+    assert "  2024-01-01T00:00:00Z  https://b/1" in lines
+    assert "duplicates (1):" in lines
+    assert f"  {copy.id}  2024-03-01T00:00:00Z  juyou  https://j/2" in lines
+
+    assert main(["show", copy.id, "--archive", uri, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["record"]["dup_of"] == root.id
+    assert list(shown["record"]) == list(Record.from_dict(shown["record"]).to_dict())
+    assert shown["versions"] == [
+        {"id": copy.id, "crawled_at": "2024-03-01T00:00:00Z", "content_hash": copy.content_hash, "latest": True}
+    ]
+    assert shown["sightings"] == [{"url": "https://j/2", "seen_at": "2024-03-01T00:00:00Z"}]
+    assert shown["duplicates"] == []
+
+
+def test_show_unknown_id(uri: str, capsys) -> None:
+    assert main(["show", "nope", "--archive", uri]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == "error: no record with id 'nope'; list ids with `python -m archive export`\n"
+    assert captured.out == ""
+
+
+def test_reindex(uri: str, capsys) -> None:
+    assert main(["reindex", "--archive", uri]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("indexed 3 records; near-duplicate parameters: MinHashParams(num_perm=128")
+    assert main(["reindex", "--archive", uri, "--missing"]) == 0
+    assert capsys.readouterr().out.startswith("indexed 0 records")
+    assert main(["reindex", "--archive", uri, "--threshold", "0.7"]) == 0
+    out = capsys.readouterr().out
+    assert "threshold=0.7" in out
+    assert out.startswith("indexed 3 records")
+    assert main(["reindex", "--archive", uri, "--threshold", "1.5"]) == 1
+    assert capsys.readouterr().err.startswith("error: bad near-duplicate parameters: threshold 1.5")
 
 
 def test_usage_errors_keep_exit_2(capsys) -> None:

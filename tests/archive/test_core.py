@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from archive import Archive, BadFilter, RecordNotFound, content_hash, record_id
+from archive import Archive, BadFilter, NearDupIndex, RecordNotFound, content_hash, record_id
 
 URL_A = "https://www.example.com/fanwen/1.html"
 URL_B = "https://www.example.com/fanwen/2.html"
@@ -63,7 +63,7 @@ def test_exact_duplicates_point_at_the_first_record(archive: Archive, doc) -> No
     first = archive.add(doc(url=URL_A)).record
     second = archive.add(doc(url=URL_B, site="juyou"))
     third = archive.add(doc(url=URL_C, text=doc()["text"] + "  \n"))
-    assert second.status == "duplicate"
+    assert (second.status, second.match) == ("duplicate", "exact")
     assert second.record.dup_of == first.id
     assert third.status == "duplicate"
     assert third.record.dup_of == first.id  # the root, not the second copy
@@ -73,7 +73,7 @@ def test_changed_version_matching_another_url_gets_dup_of(archive: Archive, doc)
     other = archive.add(doc(url=URL_B, text="另一篇文章的正文")).record
     archive.add(doc(url=URL_A))
     result = archive.add(doc(url=URL_A, text="另一篇文章的正文"))
-    assert result.status == "changed"
+    assert (result.status, result.match) == ("changed", "exact")
     assert result.record.dup_of == other.id
 
 
@@ -137,43 +137,61 @@ class FakeNearIndex:
 
     def __init__(self) -> None:
         self.texts: dict[str, str] = {}
-        self.queries: list[str] = []
+        self.sketched: list[str] = []
+        self.added: list[tuple[str, str | None]] = []
 
     @staticmethod
     def _key(text: str) -> str:
         return "".join(ch for ch in text if ch not in "，。：；！？ \n")
 
-    def find(self, text: str) -> str | None:
-        self.queries.append(text)
+    def sketch(self, text: str) -> str:
+        self.sketched.append(text)
+        return self._key(text)
+
+    def find(self, sketch: str, *, url: str) -> str | None:
         for rid, known in self.texts.items():
-            if self._key(known) == self._key(text):
+            if known == sketch:
                 return rid
         return None
 
-    def add(self, record_id: str, text: str) -> None:
-        self.texts[record_id] = text
+    def add(self, record_id: str, sketch: str | None) -> None:
+        self.added.append((record_id, sketch))
+        if sketch is not None:
+            self.texts[record_id] = sketch
 
 
-def test_near_index_is_asked_and_fed(archive: Archive, doc) -> None:
+def test_near_index_is_asked_and_fed_in_the_transaction(archive: Archive, doc) -> None:
     near = FakeNearIndex()
     archive.near_index = near
-    first = archive.add(doc(url=URL_A, text="第一段，内容。")).record
-    exact = archive.add(doc(url=URL_B, text="第一段，内容。")).record
+    assert isinstance(near, NearDupIndex)
+    first = archive.add(doc(url=URL_A, text="第一段，内容。"))
+    exact = archive.add(doc(url=URL_B, text="第一段，内容。"))
     near_dup = archive.add(doc(url=URL_C, text="第一段内容"))
-    assert near.queries == ["第一段，内容。", "第一段内容"]  # not asked when an exact match exists
-    assert set(near.texts) == {first.id, exact.id, near_dup.record.id}
-    assert near_dup.status == "duplicate"
-    assert near_dup.record.dup_of == first.id
-    archive.add(doc(url=URL_C, text="第一段内容"))  # unchanged: nothing new to index
-    assert len(near.texts) == 3
+    # Sketched once per record that has no exact duplicate; an exact duplicate is added as None.
+    assert near.sketched == ["第一段，内容。", "第一段内容"]
+    assert near.added == [
+        (first.record.id, "第一段内容"),
+        (exact.record.id, None),
+        (near_dup.record.id, "第一段内容"),
+    ]
+    assert (first.status, first.match) == ("new", None)
+    assert (exact.status, exact.match) == ("duplicate", "exact")
+    assert (near_dup.status, near_dup.match) == ("duplicate", "near")
+    assert near_dup.record.dup_of == first.record.id
+    again = archive.add(doc(url=URL_C, text="第一段内容"))  # unchanged: nothing new to index
+    assert (again.status, again.match) == ("unchanged", None)
+    assert len(near.added) == 3
 
 
-def test_near_match_with_own_older_version_is_not_a_duplicate(archive: Archive, doc) -> None:
-    archive.near_index = FakeNearIndex()
-    archive.add(doc(url=URL_A, text="第一段，内容。"))
-    result = archive.add(doc(url=URL_A, text="第一段内容"))
-    assert result.status == "changed"
-    assert result.record.dup_of is None
+def test_near_index_failure_rolls_back_the_record(archive: Archive, doc) -> None:
+    class Failing(FakeNearIndex):
+        def add(self, record_id: str, sketch: str | None) -> None:
+            raise RuntimeError("index write failed")
+
+    archive.near_index = Failing()
+    with pytest.raises(RuntimeError, match="index write failed"):
+        archive.add(doc())
+    assert list(archive.iter_records()) == []
 
 
 @pytest.fixture
@@ -257,3 +275,43 @@ def test_sites_and_stats(filled: Archive) -> None:
         "urls": 3,
         "captures": 0,
     }
+
+
+def test_iter_records_distinct_gives_each_document_once(filled: Archive) -> None:
+    # filled: A 甲 (root), B 乙, C 甲 (duplicate of A), then A changes to 甲二.
+    assert _texts(filled.iter_records(distinct=True)) == ["甲", "乙", "甲二"]
+    # A's first version is no longer A's latest, but its document is still current at C.
+    assert _texts(filled.iter_records(distinct=True, latest_only=True)) == ["甲", "乙", "甲二"]
+    # Documents with a copy on juyou: B, and A's first version through its copy C.
+    assert _texts(filled.iter_records(distinct=True, site="juyou")) == ["甲", "乙"]
+    assert _texts(filled.iter_records(site="juyou")) == ["乙", "甲"]  # unchanged semantics
+
+
+def test_document_sightings_cover_every_copy(archive: Archive, doc) -> None:
+    root = archive.add(doc(url=URL_A, crawled_at="2024-01-01T00:00:00Z")).record
+    copy = archive.add(doc(url=URL_B, site="juyou", crawled_at="2024-01-02T00:00:00Z")).record
+    archive.add(doc(url=URL_B, site="juyou", crawled_at="2024-01-05T00:00:00Z"))
+    archive.add(doc(url=URL_A, crawled_at="2024-01-03T00:00:00Z"))
+    archive.add(doc(url=URL_C, text="另一篇", crawled_at="2024-01-04T00:00:00Z"))
+    expected = [
+        (URL_A, "2024-01-01T00:00:00Z", root.id),
+        (URL_B, "2024-01-02T00:00:00Z", copy.id),
+        (URL_A, "2024-01-03T00:00:00Z", root.id),
+        (URL_B, "2024-01-05T00:00:00Z", copy.id),
+    ]
+    assert archive.document_sightings(root.id) == expected
+    assert archive.document_sightings(copy.id) == expected  # a copy stands for its document
+    assert archive.document_sightings(root.id)[0].seen_at == "2024-01-01T00:00:00Z"
+    assert archive.duplicates(root.id) == [copy]
+    assert archive.duplicates(copy.id) == []
+    with pytest.raises(RecordNotFound):
+        archive.document_sightings("nope")
+
+
+def test_latest_is_the_version_last_seen(archive: Archive, doc) -> None:
+    v1 = archive.add(doc(text="第一版", crawled_at="2024-01-01T00:00:00Z")).record
+    v2 = archive.add(doc(text="第二版", crawled_at="2024-02-01T00:00:00Z")).record
+    assert archive.latest(URL_A) == v2
+    archive.add(doc(text="第一版", crawled_at="2024-03-01T00:00:00Z"))
+    assert archive.latest(URL_A) == v1
+    assert archive.latest(URL_B) is None

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 from datetime import date
 from typing import TYPE_CHECKING
 
 import pytest
 
-from archive import Archive, BadFilter, ExportError, Record
+from archive import Archive, BadFilter, ExportError, Record, record_id
 from archive.export import export_to_path
+from archive.records import FIELDS
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -28,7 +30,7 @@ def test_add_get_export_from_dict_round_trip(archive: Archive, doc) -> None:
         for n in range(3)
     ]
     out = io.StringIO()
-    assert archive.export_jsonl(out) == 3
+    assert archive.export_jsonl(out, distinct=False) == 3
     lines = out.getvalue().splitlines()
     assert out.getvalue().endswith("\n")
     assert [Record.from_json(line) for line in lines] == added
@@ -76,7 +78,7 @@ def test_failed_export_keeps_the_old_file_and_leaves_no_temp(
 
     monkeypatch.setattr(Record, "to_json", explode)
     with pytest.raises(RuntimeError, match="boom"):
-        export_to_path(archive, target)
+        export_to_path(archive, target, distinct=False)
     assert target.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "out.jsonl"]
 
@@ -122,3 +124,71 @@ def test_permission_error_message(archive: Archive, tmp_path: Path, monkeypatch)
 def test_unknown_site_in_an_empty_archive(archive: Archive) -> None:
     with pytest.raises(BadFilter, match=r"^unknown site 'x'; the archive has no records yet$"):
         archive.export_jsonl(io.StringIO(), site="x")
+
+
+@pytest.fixture
+def versions_and_copies(archive: Archive, doc) -> Archive:
+    """A (baina) v1 copied exactly by B (juyou); then A changes to v2; C is another document."""
+    archive.add(doc(url="https://b/a", text="甲文", crawled_at="2024-01-01T00:00:00Z"))
+    archive.add(doc(url="https://j/b", site="juyou", text="甲文", crawled_at="2024-01-02T00:00:00Z"))
+    archive.add(doc(url="https://b/a", text="甲文第二版", crawled_at="2024-01-03T00:00:00Z"))
+    archive.add(doc(url="https://b/c", text="乙文", crawled_at="2024-01-04T00:00:00Z"))
+    archive.add(doc(url="https://j/b", site="juyou", text="甲文", crawled_at="2024-01-05T00:00:00Z"))
+    return archive
+
+
+def _export(archive: Archive, **options) -> list[dict]:
+    out = io.StringIO()
+    count = archive.export_jsonl(out, **options)
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert count == len(lines)
+    return lines
+
+
+def test_default_export_is_one_line_per_document_with_its_sightings(versions_and_copies) -> None:
+    lines = _export(versions_and_copies)
+    assert [(d["url"], d["text"]) for d in lines] == [
+        ("https://b/a", "甲文"),  # the root of the document still seen at j/b
+        ("https://b/a", "甲文第二版"),
+        ("https://b/c", "乙文"),
+    ]
+    first = lines[0]
+    assert list(first) == [*FIELDS, "sightings"]
+    assert first["dup_of"] is None
+    copy_id = record_id("https://j/b", first["content_hash"])
+    assert first["sightings"] == [
+        {"url": "https://b/a", "seen_at": "2024-01-01T00:00:00Z", "id": first["id"]},
+        {"url": "https://j/b", "seen_at": "2024-01-02T00:00:00Z", "id": copy_id},
+        {"url": "https://j/b", "seen_at": "2024-01-05T00:00:00Z", "id": copy_id},
+    ]
+    assert Record.from_dict({k: v for k, v in first.items() if k != "sightings"}).text == "甲文"
+
+
+def test_include_duplicates_gives_every_latest_record_exactly_in_the_schema(versions_and_copies) -> None:
+    lines = _export(versions_and_copies, distinct=False)
+    assert [(d["url"], d["text"]) for d in lines] == [
+        ("https://j/b", "甲文"),
+        ("https://b/a", "甲文第二版"),
+        ("https://b/c", "乙文"),
+    ]
+    assert all(list(d) == list(FIELDS) for d in lines)
+    assert lines[0]["dup_of"] == record_id("https://b/a", lines[0]["content_hash"])
+
+
+def test_all_versions(versions_and_copies) -> None:
+    every = _export(versions_and_copies, distinct=False, all_versions=True)
+    assert [d["text"] for d in every] == ["甲文", "甲文", "甲文第二版", "乙文"]
+    documents = _export(versions_and_copies, all_versions=True)
+    assert [d["text"] for d in documents] == ["甲文", "甲文第二版", "乙文"]
+
+
+def test_a_document_no_longer_seen_anywhere_drops_out_of_the_default(archive: Archive, doc) -> None:
+    archive.add(doc(url="https://b/a", text="旧文", crawled_at="2024-01-01T00:00:00Z"))
+    archive.add(doc(url="https://b/a", text="新文", crawled_at="2024-01-02T00:00:00Z"))
+    assert [d["text"] for d in _export(archive)] == ["新文"]
+    assert [d["text"] for d in _export(archive, all_versions=True)] == ["旧文", "新文"]
+
+
+def test_distinct_site_filter_selects_documents_with_a_copy_there(versions_and_copies) -> None:
+    assert [d["text"] for d in _export(versions_and_copies, site="juyou")] == ["甲文"]
+    assert [d["site"] for d in _export(versions_and_copies, site="juyou", distinct=False)] == ["juyou"]

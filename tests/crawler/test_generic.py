@@ -7,7 +7,6 @@ login, about, error, 404, list pages) any.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -19,6 +18,7 @@ from tests.crawler.test_spiders import scrapy_crawl, stat
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 GENERIC_SITES = ROOT / "samples" / "generic"
 

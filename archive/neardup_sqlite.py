@@ -1,0 +1,296 @@
+"""``MinHashIndex``: the near-duplicate index kept in the archive's own SQLite file.
+
+Signatures sit beside the records (``minhash``), LSH band keys in an indexed table
+(``minhash_bands``), the parameters in ``archive_meta``. A lookup is one indexed query over
+``bands`` keys plus the candidates' signatures, so neither its time nor the process memory grows
+with the archive; opening reads only the parameters (nothing is recomputed from the texts).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from archive.errors import ArchiveError, RecordNotFound, SchemaError
+from archive.neardup import DEFAULT_PARAMS, MinHashParams, Sketch, band_keys, signature
+from archive.sqlite import SqliteStore
+
+if TYPE_CHECKING:
+    import sqlite3
+    from collections.abc import Callable
+
+    from archive.core import Archive
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["MinHashIndex", "reindex"]
+
+
+class MinHashIndex:
+    """MinHash LSH over character shingles, stored in the archive's SQLite file.
+
+    ``open_archive`` attaches one by default (``near_dup=True``). The parameters are stored with
+    the index on first use and read back on every open, never mixed: asking for different ones
+    raises until the index is rebuilt (``reindex``).
+
+    Args:
+        store: The archive's store; the index uses its connection and transactions.
+        params: Parameters to use; None means the stored ones (or ``DEFAULT_PARAMS`` for a new
+            index).
+        rebuild: Open for ``rebuild()``: stored parameters that differ from ``params`` or that
+            this code cannot read do not raise (the rebuild replaces them).
+
+    Raises:
+        SchemaError: ``params`` differ from the stored ones, or the stored ones are unreadable
+            (not raised with ``rebuild``).
+    """
+
+    def __init__(
+        self, store: SqliteStore, params: MinHashParams | None = None, *, rebuild: bool = False
+    ) -> None:
+        """Open the index; see the class docstring."""
+        self.store = store
+        self.conn: sqlite3.Connection = store.conn
+        unreadable = False
+        try:
+            stored = MinHashParams.from_meta(_read_meta(self.conn))
+        except SchemaError:
+            if not rebuild:
+                raise
+            stored, unreadable = None, True
+        self.params: MinHashParams = params or stored or DEFAULT_PARAMS
+        # True until rebuild(): the rows on disk were made with other (or unknown) parameters.
+        self._stale = unreadable or (stored is not None and stored != self.params)
+        if stored is None and not rebuild:
+            with store.transaction():
+                _write_params(self.conn, self.params)
+        elif stored is not None and self._stale and not rebuild:
+            raise SchemaError(_mismatch_message(store.location, stored, self.params))
+        self._dtype = np.dtype("<u4")
+        self._lookup_sql = _lookup_sql(self.params.bands)
+        if not rebuild and (pending := self.pending()):
+            logger.warning(
+                "archive %s: %d record(s) are not in the near-duplicate index (stored before it "
+                "existed or without it); run `python -m archive reindex --missing` to add them",
+                store.location,
+                pending,
+            )
+
+    def __repr__(self) -> str:
+        """Name the archive and the parameters."""
+        return f"<MinHashIndex {self.store.location} {self.params}>"
+
+    def sketch(self, text: str) -> Sketch:
+        """Return the signature and band keys of ``text`` (the only place texts are hashed)."""
+        sig = signature(text, self.params)
+        return Sketch(sig, band_keys(sig, self.params))
+
+    def find(self, sketch: Sketch, *, url: str) -> str | None:
+        """Return the root id of the earliest indexed document near ``sketch``, or None.
+
+        Candidates share at least one band key with ``sketch``; a candidate matches when at
+        least ``params.min_agree`` of its signature values equal the sketch's (estimated Jaccard
+        >= ``params.threshold``). Records of ``url`` and documents rooted at ``url`` are ignored.
+
+        Args:
+            sketch: From ``sketch(text)``.
+            url: The URL being added.
+
+        Returns:
+            The id of the matching document's root with the lowest ``seq``, or None.
+        """
+        self._check_fresh()
+        args = [v for band, key in enumerate(sketch.keys) for v in (band, key)]
+        rows = self.conn.execute(self._lookup_sql, args).fetchall()
+        if not rows:
+            return None
+        sigs = np.frombuffer(b"".join(row[2] for row in rows), dtype=self._dtype)
+        agree = np.count_nonzero(sigs.reshape(len(rows), -1) == sketch.signature, axis=1)
+        best: tuple[int, int, str] | None = None
+        for (seq, root, _sig, own_url, root_url, root_id), count in zip(
+            rows, agree.tolist(), strict=True
+        ):
+            if count < self.params.min_agree or url in (own_url, root_url):
+                continue
+            if best is None or (root, seq) < best[:2]:
+                best = (root, seq, root_id)
+        return best[2] if best is not None else None
+
+    def add(self, record_id: str, sketch: Sketch | None) -> None:
+        """Index the stored record ``record_id`` (call inside the transaction that inserted it).
+
+        Args:
+            record_id: The record's id.
+            sketch: From ``sketch(record.text)``; None for an exact duplicate of an indexed text
+                (only marked as indexed).
+
+        Raises:
+            RecordNotFound: No record has that id.
+        """
+        self._check_fresh()
+        row = self.conn.execute(
+            "SELECT r.seq, coalesce(root.seq, r.seq) FROM records r "
+            "LEFT JOIN records root ON root.id = r.dup_of WHERE r.id = ?",
+            (record_id,),
+        ).fetchone()
+        if row is None:
+            raise RecordNotFound(f"no record with id {record_id!r} to index; insert it first")
+        self._insert(row[0], row[1], sketch)
+
+    def _insert(self, seq: int, root: int, sketch: Sketch | None) -> None:
+        if sketch is not None:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO minhash (seq, root, signature) VALUES (?, ?, ?)",
+                (seq, root, sketch.signature.astype(self._dtype, copy=False).tobytes()),
+            )
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO minhash_bands (band, key, seq) VALUES (?, ?, ?)",
+                [(band, key, seq) for band, key in enumerate(sketch.keys)],
+            )
+        self.conn.execute("DELETE FROM minhash_pending WHERE seq = ?", (seq,))
+
+    def pending(self) -> int:
+        """Return how many records are not indexed yet (stored without the index)."""
+        return int(self.conn.execute("SELECT count(*) FROM minhash_pending").fetchone()[0])
+
+    def size(self) -> int:
+        """Return how many signatures the index holds."""
+        return int(self.conn.execute("SELECT count(*) FROM minhash").fetchone()[0])
+
+    def rebuild(
+        self,
+        *,
+        missing_only: bool = False,
+        batch_size: int = 500,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """(Re)build the index from the stored texts, the only place that reads them.
+
+        Commits every ``batch_size`` records, so an interrupted rebuild resumes with
+        ``missing_only``. Exact duplicates of an earlier record are marked, not hashed.
+
+        Args:
+            missing_only: Index only the records not indexed yet; ignored (everything is
+                rebuilt) when the parameters changed.
+            batch_size: Records per transaction.
+            progress: Called with the running count after each batch.
+
+        Returns:
+            The number of records processed.
+        """
+        if not missing_only or self._stale:
+            with self.store.transaction():
+                for statement in (
+                    "DELETE FROM minhash_bands",
+                    "DELETE FROM minhash",
+                    "DELETE FROM minhash_pending",
+                    "INSERT INTO minhash_pending (seq) SELECT seq FROM records",
+                ):
+                    self.conn.execute(statement)
+                _write_params(self.conn, self.params)
+            self._stale = False
+        done = 0
+        while True:
+            with self.store.transaction():
+                rows = self.conn.execute(_PENDING_SQL, (batch_size,)).fetchall()
+                for seq, root, text in rows:
+                    self._insert(seq, root, self.sketch(text) if text is not None else None)
+            if not rows:
+                break
+            done += len(rows)
+            if progress is not None:
+                progress(done)
+        logger.info("near-duplicate index of %s: indexed %d record(s)", self.store.location, done)
+        return done
+
+    def _check_fresh(self) -> None:
+        if self._stale:
+            raise SchemaError(
+                f"the near-duplicate index of {self.store.location} has other parameters than "
+                f"{self.params}; call rebuild() first"
+            )
+
+
+def reindex(
+    archive: Archive,
+    params: MinHashParams | None = None,
+    *,
+    missing_only: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """(Re)build the near-duplicate index of ``archive`` and attach it.
+
+    Args:
+        archive: An open SQLite archive (any ``near_dup`` setting).
+        params: New parameters; None keeps the stored ones (``DEFAULT_PARAMS`` when none are
+            stored or they are unreadable).
+        missing_only: Only index the records not indexed yet (unless the parameters change).
+        progress: Called with the running count after each batch.
+
+    Returns:
+        The number of records indexed.
+
+    Raises:
+        ArchiveError: The archive is not a SQLite archive.
+
+    Example:
+        >>> with open_archive("sqlite:///data/archive.db", near_dup=False) as a:  # doctest: +SKIP
+        ...     reindex(a, MinHashParams.tuned(0.6))
+    """
+    if not isinstance(archive.store, SqliteStore):
+        raise ArchiveError(
+            f"{archive.store.location} has no near-duplicate index to rebuild; use a sqlite archive"
+        )
+    index = MinHashIndex(archive.store, params, rebuild=True)
+    count = index.rebuild(missing_only=missing_only, progress=progress)
+    archive.near_index = index
+    return count
+
+
+# An exact duplicate (an earlier record has the same content hash) gets no text: nothing to hash.
+_PENDING_SQL = """
+SELECT p.seq, coalesce(root.seq, r.seq),
+       CASE WHEN EXISTS (SELECT 1 FROM records e WHERE e.content_hash = r.content_hash
+                         AND e.seq < r.seq) THEN NULL ELSE r.text END
+FROM minhash_pending p
+JOIN records r ON r.seq = p.seq
+LEFT JOIN records root ON root.id = r.dup_of
+ORDER BY p.seq
+LIMIT ?
+"""
+
+
+def _lookup_sql(bands: int) -> str:
+    # One OR of (band, key) pairs: SQLite answers it with one primary-key search per band
+    # ("MULTI-INDEX OR"); a row-value IN (VALUES ...) would scan the table.
+    where = " OR ".join("(band = ? AND key = ?)" for _ in range(bands))
+    select = (
+        "SELECT m.seq, m.root, m.signature, r.url, root.url, root.id FROM minhash m "
+        "JOIN records r ON r.seq = m.seq JOIN records root ON root.seq = m.root "
+        "WHERE m.seq IN (SELECT seq FROM minhash_bands WHERE "
+    )
+    return select + where + ")"
+
+
+def _read_meta(conn: sqlite3.Connection) -> dict[str, str]:
+    return dict(conn.execute("SELECT key, value FROM archive_meta").fetchall())
+
+
+def _write_params(conn: sqlite3.Connection, params: MinHashParams) -> None:
+    conn.execute("DELETE FROM archive_meta WHERE key LIKE 'neardup.%'")
+    conn.executemany(
+        "INSERT INTO archive_meta (key, value) VALUES (?, ?)", sorted(params.to_meta().items())
+    )
+
+
+def _mismatch_message(location: str, stored: MinHashParams, wanted: MinHashParams) -> str:
+    old, new = asdict(stored), asdict(wanted)
+    diff = ", ".join(f"{k}={old[k]} (asked {new[k]})" for k in old if old[k] != new[k])
+    return (
+        f"the near-duplicate index of {location} was built with {diff}; rebuild it with "
+        f"`python -m archive reindex --archive {location} --threshold {wanted.threshold} "
+        f"--num-perm {wanted.num_perm}`, or open it without parameters to use the stored ones"
+    )

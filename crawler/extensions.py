@@ -1,0 +1,77 @@
+"""`CrawlRunExtension`: every crawl is logged in the archive (`python -m archive runs`)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from archive import open_archive
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+    from archive import Archive
+
+logger = logging.getLogger(__name__)
+
+
+def run_counts(stats: dict[str, Any]) -> dict[str, int]:
+    """The run log's counters from a crawl's stats."""
+
+    def total(prefix: str) -> int:
+        return sum(int(v) for k, v in stats.items() if k.startswith(prefix))
+
+    return {
+        "pages": int(stats.get("downloader/response_count", 0)),
+        "new": int(stats.get("archive/new", 0)),
+        "changed": int(stats.get("archive/changed", 0)),
+        "duplicate": int(stats.get("archive/duplicate", 0)),
+        "unchanged": int(stats.get("archive/unchanged", 0)) + int(stats.get("incremental/not_modified", 0)),
+        "skipped": int(stats.get("incremental/skipped_fresh", 0)) + total("extract/skipped/"),
+        "errors": int(stats.get("crawl/page_error", 0)) + int(stats.get("log_count/ERROR", 0)),
+    }
+
+
+class CrawlRunExtension:
+    """Logs each crawl run (id, spider, start, end, finish reason, counts) in the archive.
+
+    Enabled by CRAWL_RUNS_ENABLED with an archive at ARCHIVE_URI. A run killed outright (SIGKILL)
+    stays logged as started and never finished, which is what happened.
+    """
+
+    def __init__(self, crawler: Crawler, uri: str) -> None:
+        self.crawler = crawler
+        self.uri = uri
+        self.archive: Archive | None = None
+        self.run_id: str | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        uri = crawler.settings.get("ARCHIVE_URI")
+        if not crawler.settings.getbool("CRAWL_RUNS_ENABLED") or not uri:
+            raise NotConfigured("CRAWL_RUNS_ENABLED is off or ARCHIVE_URI is empty")
+        extension = cls(crawler, uri)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.archive = open_archive(self.uri, near_dup=False)
+        self.run_id = self.archive.start_run(spider.name)
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value("run/id", self.run_id)
+        logger.info("crawl run %s started", self.run_id, extra={"spider": spider})
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.archive is None or self.run_id is None:
+            return
+        assert self.crawler.stats is not None
+        self.archive.finish_run(self.run_id, reason, run_counts(self.crawler.stats.get_stats()))
+        self.archive.close()
+        self.archive = None
