@@ -30,11 +30,28 @@ _SENTENCES = (
 PER_LIST_PAGE = 20
 
 
+# Common characters to make nouns from: documents must differ as much as real speeches do,
+# or the archive rightly links them as near-duplicates.
+_CHARS = (
+    "工作发展建设管理服务改革创新安全质量经济社会文化生态民生城乡产业项目企业农村城市教育卫生"
+    "科技人才组织干部群众制度机制责任任务目标措施问题风险环境资源能源交通水利住房就业医疗养老"
+    "基层党建作风纪律监督法治治理规划政策资金市场消费投资开放合作招商园区数字网络平台标准品牌"
+)
+_VERBS = ("推进", "落实", "加强", "完善", "提升", "深化", "统筹", "优化", "夯实", "健全", "强化", "抓好")
+
+
+def _sentence(rng: random.Random) -> str:
+    def word() -> str:
+        return rng.choice(_CHARS) + rng.choice(_CHARS)
+
+    return f"要{rng.choice(_VERBS)}{word()}{word()},{rng.choice(_VERBS)}{word()}{word()}{word()},确保{word()}{word()}取得实效。"
+
+
 def _document(number: int, rng: random.Random) -> tuple[str, str, list[str]]:
     title = f"在全市第{number}次工作推进会上的讲话"
     paragraphs = ["同志们:"] + [
-        "".join(rng.choice(_SENTENCES) for _ in range(rng.randint(2, 5))) + f"(第{number}号文稿第{i}段)"
-        for i in range(1, rng.randint(5, 9))
+        rng.choice(_SENTENCES) + "".join(_sentence(rng) for _ in range(rng.randint(3, 6)))
+        for _ in range(rng.randint(5, 9))
     ]
     stamp = f"2023-{1 + number % 12:02d}-{1 + number % 28:02d} 09:{number % 60:02d}:00"
     return title, stamp, paragraphs
