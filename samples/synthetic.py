@@ -44,7 +44,8 @@ def _sentence(rng: random.Random) -> str:
     def word() -> str:
         return rng.choice(_CHARS) + rng.choice(_CHARS)
 
-    return f"要{rng.choice(_VERBS)}{word()}{word()},{rng.choice(_VERBS)}{word()}{word()}{word()},确保{word()}{word()}取得实效。"
+    first, second = rng.choice(_VERBS), rng.choice(_VERBS)
+    return f"要{first}{word()}{word()},{second}{word()}{word()}{word()},确保{word()}{word()}取得实效。"
 
 
 def _document(number: int, rng: random.Random) -> tuple[str, str, list[str]]:

@@ -68,7 +68,9 @@ def test_a_changed_page_gives_a_new_version_and_the_rest_answer_304(
     crawl(base, tmp_path)
     changed = root / "www" / "fanwen" / "100003.html"
     changed.write_text(
-        document_page(3, "在全市第3次工作推进会上的讲话", "2023-04-04 09:03:00", ["同志们:", "这是修订后的讲话全文,内容已经更新。"]),
+        document_page(
+            3, "在全市第3次工作推进会上的讲话", "2023-04-04 09:03:00", ["同志们:", "这是修订后的讲话全文,内容更新了。"]
+        ),
         encoding="utf-8",
     )
     later = time.time() + 5
@@ -80,7 +82,7 @@ def test_a_changed_page_gives_a_new_version_and_the_rest_answer_304(
     assert stat(log, "archive/changed") == 1
     with open_archive(f"sqlite:///{tmp_path / 'archive.db'}", create=False) as archive:
         versions = archive.versions(base + "/fanwen/100003.html")
-        assert [v.text.endswith("内容已经更新。") for v in versions] == [False, True]
+        assert [v.text.endswith("内容更新了。") for v in versions] == [False, True]
         unchanged = archive.latest(base + "/fanwen/100004.html")
         assert unchanged is not None
         assert len(archive.sightings(unchanged.id)) == 2, "a 304 is a sighting"
@@ -91,7 +93,9 @@ def test_a_new_page_on_list_page_one_is_found(site: tuple[Path, str], tmp_path: 
     crawl(base, tmp_path)
     new_path = "/fanwen/199999.html"
     (root / "www" / new_path.lstrip("/")).write_text(
-        document_page(99, "关于新一轮工作部署的讲话", "2024-01-02 10:00:00", ["同志们:", "今天部署新一轮工作,请大家抓好落实。"]),
+        document_page(
+            99, "关于新一轮工作部署的讲话", "2024-01-02 10:00:00", ["同志们:", "今天部署新一轮工作,请大家抓好落实。"]
+        ),
         encoding="utf-8",
     )
     listing = root / "www" / "zhuanti" / "jianghuagao" / "index.html"
