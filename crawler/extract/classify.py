@@ -18,7 +18,12 @@ if TYPE_CHECKING:
     from crawler.extract.document import SkipReason
     from crawler.sites.profile import SiteProfile
 
-_ERROR = re.compile(r"404|页面不存在|页面未找到|找不到(?:该|此)?页面|出错了|Not Found|该文章不存在|已被删除", re.I)
+# "404" alone is no error: 第404次会议 is a title. It must stand as an error code.
+_ERROR = re.compile(
+    r"(?:^|[\s:：-])404(?:$|[\s:：-])|404\s*(?:错误|页面|error)|页面不存在|页面未找到|找不到(?:该|此)?页面"
+    r"|出错了|Not Found|该文章不存在|已被删除",
+    re.I,
+)
 _SEARCH_URL = re.compile(r"/(?:search|so)(?:[/.?]|$)|[?&](?:q|wd|keyword|keywords|kw)=", re.I)
 _SEARCH_TITLE = re.compile(r"搜索结果|的搜索|search results", re.I)
 

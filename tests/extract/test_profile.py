@@ -40,3 +40,16 @@ def test_document_and_listing_patterns() -> None:
     assert juyou.is_document("http://h/fanwendaquan/gongwenfanwen/1201.html")
     assert not juyou.is_document("http://h/fanwendaquan/gongwenfanwen/1201_2.html")
     assert juyou.is_listing("http://h/fanwendaquan/gongwenfanwen/index_2.html")
+
+
+def test_a_title_with_404_in_it_is_not_an_error_page() -> None:
+    from crawler.extract import Extracted, extract_page
+
+    page = (
+        "<html><head><title>在全市第404次工作推进会上的讲话_百纳范文网</title></head><body>"
+        "<h1>在全市第404次工作推进会上的讲话</h1><div class='content'><p>同志们:</p>"
+        "<p>今天召开会议,部署下一阶段工作,请大家抓好落实。</p></div></body></html>"
+    )
+    assert isinstance(extract_page(page, "http://127.0.0.1/fanwen/404.html", SITES["baina"]), Extracted)
+    missing = "<html><head><title>404 Not Found</title></head><body><h1>404</h1></body></html>"
+    assert extract_page(missing, "http://127.0.0.1/fanwen/1.html", SITES["baina"]).reason == "error_page"
