@@ -84,3 +84,5 @@ CASSETTE_RECORD_MODE = "none"
 # --- Extraction (project settings) ------------------------------------------------------------
 # Ask trafilatura to drop more borderline text (lower recall, higher precision).
 EXTRACT_FAVOR_PRECISION = False
+# A paragraph seen on this many pages of a host is template, not document (0: off).
+EXTRACT_REPEATED_MIN_PAGES = 3

@@ -52,6 +52,8 @@ from crawler.extract.pages import find_next_pages, merge_pages
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from crawler.extract.repeated import RepeatedBlocks
+
     from lxml.html import HtmlElement
 
     from crawler.sites.profile import SiteProfile
@@ -91,6 +93,7 @@ def extract_page(
     favor_precision: bool = False,
     continuation: bool = False,
     now: datetime | None = None,
+    repeated: RepeatedBlocks | None = None,
 ) -> ExtractResult:
     """Extract the documents of one page.
 
@@ -103,6 +106,8 @@ def extract_page(
         continuation: the page is page 2…N of an article whose first page was a document
             page; its URL need not look like a document's, and it reports no further pages.
         now: when the page was fetched, for relative dates (3天前); default: now.
+        repeated: the crawl's memory of paragraphs repeated across a site's pages; those
+            seen on several pages are dropped as template (stateful: the spider owns it).
 
     Returns:
         `Extracted` with one document (several for a compilation), or `Skipped` with a reason.
@@ -121,6 +126,8 @@ def extract_page(
 
     title = read_title(tree, profile)
     paragraphs, truncated = _body(tree, profile, title, favor_precision)
+    if repeated is not None and paragraphs:
+        paragraphs = repeated.filter(url, paragraphs)
     if not paragraphs:
         return Skipped("empty_body", "no text left after removing boilerplate")
     if profile.decide == "page" and not continuation:

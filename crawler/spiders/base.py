@@ -22,6 +22,7 @@ from scrapy.spiders import CrawlSpider, Rule
 
 from archive import Capture
 from crawler.extract import Document, Skipped, extract_page, merge_pages
+from crawler.extract.repeated import RepeatedBlocks
 from crawler.items import DocumentItem
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ class SiteSpider(CrawlSpider):
         self.rules = self.build_rules()
         super().__init__(*args, **kwargs)
         self.start_urls = urls
+        self.repeated: RepeatedBlocks | None = None
         # Overriding the start URLs points the spider at another copy of the site.
         self.allowed_domains = (
             sorted({urlsplit(u).hostname or "" for u in urls})
@@ -173,7 +175,14 @@ class SiteSpider(CrawlSpider):
             favor_precision=self.settings.getbool("EXTRACT_FAVOR_PRECISION"),
             continuation=continuation,
             now=fetched_at(response),
+            repeated=self._repeated(),
         )
+
+    def _repeated(self) -> RepeatedBlocks | None:
+        pages = self.settings.getint("EXTRACT_REPEATED_MIN_PAGES")
+        if self.repeated is None and pages > 0:
+            self.repeated = RepeatedBlocks(min_pages=pages)
+        return self.repeated
 
     def _next_page(self, first: Document, parts: list[Document], captures: list[Capture]) -> Request:
         url = first.next_pages[len(parts)]

@@ -1,0 +1,66 @@
+"""Boilerplate by structure across pages: a paragraph repeated on many pages of a site.
+
+A site's own slogan, disclaimer or promotion line sits on every page, worded as no shared
+phrase list foresees. Once the same paragraph has been seen on `min_pages` different pages of a
+host, it is template, not document. Documents republished whole on one site would lose every
+paragraph that way, so at most `max_share` of a page's paragraphs are ever removed by it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import OrderedDict
+from urllib.parse import urlsplit
+
+# Shorter paragraphs (同志们:, 一、…) repeat in every speech and are document text.
+MIN_LENGTH = 12
+
+
+def _key(paragraph: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", paragraph))
+
+
+class RepeatedBlocks:
+    """Counts, per host, on how many pages each paragraph was seen (bounded memory).
+
+    Args:
+        min_pages: pages a paragraph must be seen on before it counts as boilerplate.
+        max_share: the largest share of a page's paragraphs this may remove.
+        capacity: paragraphs remembered; the least recently seen are forgotten first.
+    """
+
+    def __init__(self, min_pages: int = 3, max_share: float = 0.3, capacity: int = 50_000) -> None:
+        self.min_pages = min_pages
+        self.max_share = max_share
+        self.capacity = capacity
+        self._pages: OrderedDict[tuple[str, str], set[str]] = OrderedDict()
+
+    def filter(self, url: str, paragraphs: list[str]) -> list[str]:
+        """Record the page's paragraphs and return them without the site's repeated ones.
+
+        >>> memory = RepeatedBlocks(min_pages=2)
+        >>> footer = "本站文章均来自网友投稿,仅供学习参考使用"
+        >>> memory.filter("http://h/1.html", ["第一篇的正文内容很长很长。", footer])
+        ['第一篇的正文内容很长很长。', '本站文章均来自网友投稿,仅供学习参考使用']
+        >>> memory.filter("http://h/2.html", ["第二篇的正文内容也很长。", footer, "第二段。", "第三段。"])
+        ['第二篇的正文内容也很长。', '第二段。', '第三段。']
+        """
+        parts = urlsplit(url)
+        host, page = parts.netloc, parts.path + "?" + parts.query
+        repeated = []
+        for paragraph in paragraphs:
+            key = _key(paragraph)
+            if len(key) < MIN_LENGTH:
+                continue
+            seen = self._pages.setdefault((host, key), set())
+            self._pages.move_to_end((host, key))
+            seen.add(page)
+            if len(seen) >= self.min_pages:
+                repeated.append(paragraph)
+        while len(self._pages) > self.capacity:
+            self._pages.popitem(last=False)
+        if not repeated or len(repeated) > self.max_share * len(paragraphs):
+            return paragraphs
+        drop = set(repeated)
+        return [p for p in paragraphs if p not in drop]
