@@ -52,10 +52,9 @@ from crawler.extract.pages import find_next_pages, merge_pages
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from crawler.extract.repeated import RepeatedBlocks
-
     from lxml.html import HtmlElement
 
+    from crawler.extract.repeated import RepeatedBlocks
     from crawler.sites.profile import SiteProfile
 
 __all__ = [
