@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from crawler.extract.document import Document
 
 _PAGE_N = re.compile(r"^(?P<stem>.+?)_(?P<n>\d+)(?P<ext>\.s?html?)$")
+MAX_SEGMENT_PAGE = 50
 _PAGE_QUERY = re.compile(r"(?:^|&)(?:page|p|pn)=(?P<n>\d+)(?:&|$)")
 
 
@@ -48,12 +49,19 @@ def find_next_pages(tree: HtmlElement, url: str) -> tuple[str, ...]:
     key, number = _page_key(url)
     if number != 1:
         return ()
+    # WordPress splits posts as /archives/123/2: page N is a path segment below page 1.
+    below = urlsplit(url).path.rstrip("/") + "/"
     pages: dict[int, str] = {}
     for href in tree.xpath("//a/@href"):
         absolute = urljoin(url, str(href)).split("#", 1)[0]
         other_key, other = _page_key(absolute)
         if other_key == key and other > 1:
             pages[other] = absolute
+            continue
+        path = urlsplit(absolute).path
+        tail = path[len(below):].strip("/") if path.startswith(below) else ""
+        if tail.isdigit() and 1 < int(tail) <= MAX_SEGMENT_PAGE and not tail.startswith("0"):
+            pages[int(tail)] = absolute
     return tuple(pages[n] for n in sorted(pages))
 
 

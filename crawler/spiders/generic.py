@@ -40,6 +40,11 @@ class GenericSpider(SiteSpider):
         # and its links followed.
         return (Rule(LinkExtractor(), callback="parse_document", follow=True, process_request="_tag_document"),)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Pages 2…N of articles seen so far: reached by a link, they are not documents.
+        self.continuations: set[str] = set()
+
     async def start(self) -> AsyncIterator[Any]:
         origins = {f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in self.start_urls}
         for url in self.start_urls:
@@ -53,11 +58,14 @@ class GenericSpider(SiteSpider):
         yield from self.parse_document(response)
 
     def parse_document(self, response: Response) -> Iterator[Any]:
-        if page_number(response.url) > 1:
+        if page_number(response.url) > 1 or response.url in self.continuations:
             # Page N of an article or a list: its first page fetches and joins article pages.
             self._skip("continuation", response.url)
             return
-        yield from super().parse_document(response)
+        for item in super().parse_document(response):
+            if isinstance(item, Request) and "first" in item.cb_kwargs:
+                self.continuations.update(item.cb_kwargs["first"].next_pages)
+            yield item
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
         """Follow the `Sitemap:` lines of robots.txt."""
