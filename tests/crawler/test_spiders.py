@@ -145,6 +145,9 @@ def test_demo_crawls_all_sites_and_exports(tmp_path: Path) -> None:
     assert len(records) == len(expected)
     assert {r["site"] for r in records} == set(SITES)
     assert any(r["dup_of"] for r in records), "the body republished on two sites is linked to its first copy"
+    by_id = {r["id"]: r for r in records}
+    near = [r for r in records if r["dup_of"] and by_id[r["dup_of"]]["content_hash"] != r["content_hash"]]
+    assert any(r["site"] != by_id[r["dup_of"]]["site"] for r in near), "edited copies on another site are linked"
     for record in records:
         for phrase in ("小编为大家整理", "推荐访问", "预览阅读已结束", "此文档下载收益归作者所有", "Copyright"):
             assert phrase not in record["text"]
