@@ -31,11 +31,8 @@ logger = logging.getLogger(__name__)
 _INLINE_SPACE = re.compile(r"[ \t\u00a0\u3000]+")
 
 
-class ValidationPipeline:
-    """Drops items that cannot become records, with a logged reason and a counted stat.
-
-    Always on: an item without a URL, a site or body text is a bug or an empty page.
-    """
+class _CountingPipeline:
+    """A pipeline that only needs the crawl's stats collector."""
 
     def __init__(self, stats: StatsCollector) -> None:
         self.stats = stats
@@ -44,6 +41,13 @@ class ValidationPipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.stats is not None
         return cls(crawler.stats)
+
+
+class ValidationPipeline(_CountingPipeline):
+    """Drops items that cannot become records, with a logged reason and a counted stat.
+
+    Always on: an item without a URL, a site or body text is a bug or an empty page.
+    """
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
@@ -57,21 +61,13 @@ class ValidationPipeline:
         return item
 
 
-class NormalizePipeline:
+class NormalizePipeline(_CountingPipeline):
     """Puts every field in its canonical form (the schema the archive and exports share).
 
     Paragraphs are trimmed and empty ones dropped, runs of inline spaces folded (masks such as
     `***` and `xx` are untouched), keywords trimmed and de-duplicated, and a published_at that is
     not ISO 8601 re-parsed or nulled.
     """
-
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        assert crawler.stats is not None
-        return cls(crawler.stats)
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
