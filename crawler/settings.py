@@ -13,6 +13,8 @@ from crawler.items import RECORD_FIELDS
 BOT_NAME = "fanwen"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+# `scrapy crawl` checks -a start_urls before starting (crawler/commands/crawl.py).
+COMMANDS_MODULE = "crawler.commands"
 
 # --- Politeness: what a site owner would accept from an archival crawler -------------------
 AUTOTHROTTLE_ENABLED = True

@@ -79,16 +79,20 @@ class SiteSpider(CrawlSpider):
 
     profile: ClassVar[SiteProfile]
 
-    def __init__(self, *args: Any, start_urls: str | list[str] | None = None, **kwargs: Any) -> None:
-        profile = self.profile
-        urls = split_urls(start_urls) or list(profile.start_urls)
+    @classmethod
+    def check_arguments(cls, start_urls: str | list[str] | None = None, **_: Any) -> list[str]:
+        """The start URLs to crawl; ValueError with the fix when there are none or one is bad."""
+        urls = split_urls(start_urls) or list(cls.profile.start_urls)
         if not urls:
-            raise ValueError(
-                f"no start URL known for {profile.key}; pass -a start_urls=URL[,URL...]"
-            )
+            raise ValueError(f"no start URL known for {cls.profile.key}; pass -a start_urls=URL[,URL...]")
         for url in urls:
             if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
                 raise ValueError(f"bad start URL {url!r}; expected http://host/... or https://host/...")
+        return urls
+
+    def __init__(self, *args: Any, start_urls: str | list[str] | None = None, **kwargs: Any) -> None:
+        profile = self.profile
+        urls = self.check_arguments(start_urls)
         self.rules = self.build_rules()
         super().__init__(*args, **kwargs)
         self.start_urls = urls
