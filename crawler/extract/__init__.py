@@ -10,7 +10,7 @@ Pure functions with no Scrapy in sight, so every rule can be tested on a fixture
 >>> result = extract_page(page, "http://127.0.0.1/fanwen/1.html", SITES["baina"])
 >>> doc = result.documents[0]
 >>> doc.title, doc.published_at, doc.source, doc.text
-('会议讲话', '2022-09-15T15:10:05+08:00', '网友投稿', '同志们:\\n今天召开会议。')
+('会议讲话', '2022-09-15T15:10:05+08:00', '网友投稿', '同志们:\n今天召开会议。')
 """
 
 from __future__ import annotations
