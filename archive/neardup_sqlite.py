@@ -109,15 +109,18 @@ class MinHashIndex:
             return None
         sigs = np.frombuffer(b"".join(row[2] for row in rows), dtype=self._dtype)
         agree = np.count_nonzero(sigs.reshape(len(rows), -1) == sketch.signature, axis=1)
-        best: tuple[int, int, str] | None = None
-        for (seq, root, _sig, own_url, root_url, root_id), count in zip(
-            rows, agree.tolist(), strict=True
-        ):
-            if count < self.params.min_agree or url in (own_url, root_url):
-                continue
-            if best is None or (root, seq) < best[:2]:
-                best = (root, seq, root_id)
-        return best[2] if best is not None else None
+        # Records are read only for the candidates that match (usually none or one): their rows
+        # hold the texts, too many pages to stay cached in a large archive.
+        matches = sorted(
+            (root, seq)
+            for (seq, root, _sig), count in zip(rows, agree.tolist(), strict=True)
+            if count >= self.params.min_agree
+        )
+        for root, seq in matches:
+            own_url, root_url, root_id = self.conn.execute(_URLS_SQL, (seq, root)).fetchone()
+            if url not in (own_url, root_url):
+                return str(root_id)
+        return None
 
     def add(self, record_id: str, sketch: Sketch | None) -> None:
         """Index the stored record ``record_id`` (call inside the transaction that inserted it).
@@ -273,18 +276,18 @@ MAX_CANDIDATES = 64
 
 
 def _lookup_sql(bands: int) -> str:
-    # One primary-key range per band, each bounded; signatures and URLs are joined for the best
-    # candidates only.
+    # One primary-key range per band, each bounded; signatures only for the best candidates.
     per_band = " UNION ALL ".join(
         f"SELECT * FROM (SELECT seq FROM minhash_bands WHERE band = ? AND key = ? LIMIT {BUCKET_LIMIT})"
         for _ in range(bands)
     )
     ranked = f"SELECT seq FROM ({per_band}) GROUP BY seq ORDER BY count(*) DESC, seq LIMIT {MAX_CANDIDATES}"
-    return (
-        "SELECT m.seq, m.root, m.signature, r.url, root.url, root.id FROM minhash m "
-        "JOIN records r ON r.seq = m.seq JOIN records root ON root.seq = m.root "
-        f"WHERE m.seq IN ({ranked})"
-    )
+    return f"SELECT seq, root, signature FROM minhash WHERE seq IN ({ranked})"
+
+
+_URLS_SQL = (
+    "SELECT r.url, root.url, root.id FROM records r, records root WHERE r.seq = ? AND root.seq = ?"
+)
 
 
 def _read_meta(conn: sqlite3.Connection) -> dict[str, str]:
