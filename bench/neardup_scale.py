@@ -2,10 +2,12 @@
 """Scale benchmark of the archive's near-duplicate index: 100,000 and 1,000,000 documents.
 
     python bench/neardup_scale.py [--sizes 100000,1000000] [--lookups 2000] [--adds 10000]
-                                  [--keep DIR] [--json PATH] [--no-cold]
+                                  [--batch 1000] [--workers 1] [--seed N] [--keep DIR]
+                                  [--measure-only] [--no-cold] [--json PATH]
 
-Fills one archive (``open_archive("sqlite:///DIR/archive.db")``) with synthetic 公文 documents
-of 1,000-5,000 characters, size after size, and for each size prints:
+Fills one archive (``open_archive("sqlite:///DIR/archive.db")``, DIR a temporary directory under
+/tmp unless ``--keep``) with synthetic 公文 documents of 1,000-5,000 characters, size after size,
+and for each size prints:
 
 * **insert throughput**: documents per second through ``Archive.add``, one transaction per
   document (the crawler's path: exact hash, sketch, near-duplicate lookup, record, sighting,
@@ -13,28 +15,36 @@ of 1,000-5,000 characters, size after size, and for each size prints:
   the archive already that large;
 * **lookup time**: ``index.find(sketch, url=...)`` alone, and ``index.sketch(text)`` +
   ``find``, median and p99 over ``--lookups`` queries (half near-duplicates of stored documents
-  with 5-10 % of their sentences replaced, half new unrelated documents), with the hit rate;
+  with 5-10 % of their sentences replaced, half new unrelated documents), with the hit rate and
+  the number of LSH candidates per query; then the same queries again with the database file
+  evicted from the OS page cache (``posix_fadvise(DONTNEED)`` on that file only; ``--no-cold``
+  skips it);
 * **resident memory per indexed document**: a fresh process opens the filled archive and runs
-  the lookups; (VmRSS after - VmRSS before opening) / documents;
-* **disk**: the ``.db`` (+ ``-wal``) file and the WARC directory, in total and per document.
+  the lookups; (VmRSS after - VmRSS before opening) / documents, and SQLite's cache setting;
+* **disk**: the ``.db`` (+ ``-wal``) file and the WARC directory, in total and per document, and
+  the near-duplicate tables' share (SQLite ``dbstat``); the band keys shared by 100+ documents.
 
 The documents before the timed ``--adds`` go through the same ``Archive.add`` with two
 differences that only save wall time: ``--batch`` adds share one transaction (nested
-``store.transaction()`` blocks join the outer one), and their sketches are computed ahead by a
-worker process on the other core (the same ``MinHashIndex.sketch`` arithmetic, checked against
-it every 1,000 documents) and handed to ``add`` by a wrapper around the archive's index. Every
-row is written by ``Archive.add`` itself.
+``store.transaction()`` blocks join the outer one), and their sketches are computed ahead by
+``--workers`` processes (the same ``MinHashIndex.sketch`` arithmetic, checked against it every
+1,000 documents) and handed to ``add`` by a wrapper around the archive's index. Every row is
+written by ``Archive.add`` itself.
 
 Documents are distinct: sentences of the labelled near-duplicate set's 50 original texts
 (``bench/data/neardup_eval.jsonl``) with their genre words (units, organisations, verbs,
-topics, places, departments, meetings, time words) and numbers redrawn, so that two documents
-share stock phrases and the odd sentence pattern but little else (the exact Jaccard of random
-pairs is printed). Document ``i`` is a function of ``(--seed, i)`` only, so the lookup process
-rebuilds the stored texts it edits into near-duplicates without reading them.
+topics, places, departments, meetings, time words) and numbers redrawn, framed by one of four
+stock openings and two stock closings, so that two documents share stock phrases and the odd
+sentence pattern but little else (the exact Jaccard of random pairs is printed). Document ``i``
+is a function of ``(--seed, i)`` only, so the lookup process rebuilds the stored texts it edits
+into near-duplicates without reading them.
 
-Exit status: 0 when every target is met (lookup p99 < 2 ms, RSS growth < 1 KB per document, find
-p99 at the largest size within 2x of the smallest size's, every query answered correctly), 1
-otherwise.
+``--keep DIR`` builds the archive in DIR (which must not hold one) and keeps it; ``--keep DIR
+--measure-only`` measures such a kept archive again without filling (no insert figure).
+
+Exit status: 0 when every target is met (find and sketch + find p99 < 2 ms, RSS growth < 1 KB
+per document, find p99 at the largest size within 2x of the smallest size's, every query
+answered correctly), 1 otherwise.
 """
 
 from __future__ import annotations
@@ -44,6 +54,7 @@ from __future__ import annotations
 import argparse
 import collections
 import gc
+import hashlib
 import itertools
 import json
 import multiprocessing
@@ -60,9 +71,12 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 REPO = Path(__file__).resolve().parents[1]
 try:  # the installed package (or PYTHONPATH), else the checkout this script is in
@@ -82,6 +96,8 @@ UNRELATED_BASE = 10**12
 TARGET_P99_MS = 2.0
 TARGET_RSS_BYTES_PER_DOC = 1024
 TARGET_RATIO = 2.0
+#: A band key shared by at least this many documents is reported as hot.
+HOT = 100
 
 # ---------------------------------------------------------------------------------------------
 # The synthetic corpus
@@ -198,6 +214,8 @@ class Corpus:
             paras.append(para)
             size += len(para)
         paras.append(rng.choice(CLOSINGS))
+        while len(paras) > 3 and sum(map(len, paras)) + len(paras) - 1 > 5000:
+            del paras[-2]  # the last paragraph overshot 5,000 characters
         return "\n".join(paras)
 
     def doc(self, i: int) -> dict[str, Any]:
@@ -230,6 +248,31 @@ def doc_url(i: int) -> str:
     return f"https://{SITES[i % len(SITES)]}.example/{i}.html"
 
 
+def code_fingerprint() -> str:
+    """A hash of the ``archive`` package's source files (the lookup processes import them afresh)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(archive.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def code_version() -> str:
+    """The checkout's commit and whether ``archive/`` differs from it, when git can tell."""
+    git = shutil.which("git")
+    if git is None:
+        return "unknown"
+    try:
+        head = subprocess.run(
+            [git, "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            [git, "-C", str(REPO), "status", "--porcelain", "--", "archive"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (" with uncommitted changes in archive/" if dirty else "")
+
+
 # ---------------------------------------------------------------------------------------------
 # Filling
 
@@ -248,6 +291,18 @@ def _worker_chunk(bounds: tuple[int, int]) -> list[tuple[dict[str, Any], Sketch]
         doc = _WORKER_CORPUS.doc(i)
         out.append((doc, sketch(doc["text"], DEFAULT_PARAMS)))
     return out
+
+
+def _presketched_docs(pool: Any, bounds: list[tuple[int, int]], window: int) -> Iterator[tuple[dict[str, Any], Sketch]]:
+    """The workers' ``(doc, sketch)`` in document order, at most ``window`` chunks in flight."""
+    todo = iter(bounds)
+    pending = collections.deque(pool.apply_async(_worker_chunk, (b,)) for b in itertools.islice(todo, window))
+    while pending:
+        items = pending.popleft().get()
+        nxt = next(todo, None)
+        if nxt is not None:
+            pending.append(pool.apply_async(_worker_chunk, (nxt,)))
+        yield from items
 
 
 class Presketched:
@@ -304,7 +359,9 @@ class Progress:
         self.last = now
         rate = done / max(now - self.start, 1e-9)
         left = (self.total - done) / rate if rate else float("inf")
-        log(f"  {self.label}: {done:,}/{self.total:,} ({rate:,.0f} docs/s, {now - self.start:,.0f} s, ~{left:,.0f} s left)")
+        log(
+            f"  {self.label}: {done:,}/{self.total:,} ({rate:,.0f} docs/s, {now - self.start:,.0f} s, ~{left:,.0f} s left)"
+        )
 
 
 def log(message: str) -> None:
@@ -328,41 +385,20 @@ def fill_fast(uri: str, seed: int, start: int, stop: int, batch: int, workers: i
             raise SystemExit(f"{uri}: expected a near-duplicate index with the default parameters")
         wrapper = Presketched(index)
         arch.near_index = wrapper
-        pending: collections.deque[Any] = collections.deque()
-        todo = iter(bounds)
-        # A bounded window of chunks in flight: the workers never run far ahead of the writes.
-        for b in itertools.islice(todo, 4 * workers):
-            pending.append(pool.apply_async(_worker_chunk, (b,)))
+        stream = _presketched_docs(pool, bounds, 4 * workers)
         done = 0
-        in_txn = 0
-        store = arch.store
-        txn = store.transaction()
-        txn.__enter__()
-        try:
-            while pending:
-                items = pending.popleft().get()
-                nxt = next(todo, None)
-                if nxt is not None:
-                    pending.append(pool.apply_async(_worker_chunk, (nxt,)))
-                for doc, ready in items:
+        while block := list(itertools.islice(stream, batch)):
+            # Nested transactions join the outer one: ``batch`` adds commit together.
+            with arch.store.transaction():
+                for doc, ready in block:
                     if (start + done) % 1000 == 0:  # the worker's sketch is the index's sketch
-                        mine = index.sketch(doc["text"])  # type: ignore[attr-defined]
+                        mine = index.sketch(doc["text"])
                         if not (np.array_equal(mine.signature, ready.signature) and mine.keys == ready.keys):
                             raise SystemExit(f"worker sketch of document {start + done} differs from the index's")
                     wrapper.expect(doc["text"], ready)
                     statuses[arch.add(doc).status] += 1
                     done += 1
-                    in_txn += 1
-                    if in_txn >= batch:
-                        txn.__exit__(None, None, None)
-                        txn = store.transaction()
-                        txn.__enter__()
-                        in_txn = 0
-                        progress.update(done)
-        except BaseException as exc:
-            txn.__exit__(type(exc), exc, exc.__traceback__)
-            raise
-        txn.__exit__(None, None, None)
+            progress.update(done)
         progress.update(done, force=True)
     seconds = time.perf_counter() - t0
     return {
@@ -383,8 +419,10 @@ def fill_timed(uri: str, corpus: Corpus, start: int, stop: int) -> dict[str, Any
     statuses: collections.Counter[str] = collections.Counter()
     latencies = []
     progress = Progress(f"Archive.add {start:,}-{stop:,} (timed)", stop - start)
+    load = os.getloadavg()[0]
     with open_archive(uri) as arch:
         t0 = time.perf_counter()
+        c0 = time.process_time()
         for n, doc in enumerate(docs):
             a = time.perf_counter()
             statuses[arch.add(doc).status] += 1
@@ -392,6 +430,7 @@ def fill_timed(uri: str, corpus: Corpus, start: int, stop: int) -> dict[str, Any
             if n % 500 == 0:
                 progress.update(n)
         seconds = time.perf_counter() - t0
+        cpu = time.process_time() - c0
     progress.update(len(docs), force=True)
     latencies.sort()
     return {
@@ -400,6 +439,9 @@ def fill_timed(uri: str, corpus: Corpus, start: int, stop: int) -> dict[str, Any
         "docs_per_s": len(docs) / seconds,
         "add_p50_ms": 1000 * latencies[len(latencies) // 2],
         "add_p99_ms": 1000 * latencies[int(0.99 * len(latencies))],
+        "cpu_ms_per_doc": 1000 * cpu / len(docs),
+        "loadavg_before": load,
+        "loadavg_after": os.getloadavg()[0],
         "statuses": dict(statuses),
     }
 
@@ -423,6 +465,7 @@ def pct(values: list[float], q: float) -> float:
 
 def lookup_worker(args: dict[str, Any]) -> dict[str, Any]:
     """Open the archive and time ``find`` / ``sketch + find`` for the queries; measure RSS."""
+    fingerprint = code_fingerprint()
     corpus = Corpus(args["seed"])
     n_docs, n_queries = args["docs"], args["lookups"]
     rng = random.Random(args["seed"] + 17 * n_docs)
@@ -435,6 +478,7 @@ def lookup_worker(args: dict[str, Any]) -> dict[str, Any]:
         else:
             queries.append((url, corpus.text(UNRELATED_BASE + n_docs * 10 + q), None))
     rng.shuffle(queries)
+    load = os.getloadavg()[0]
     sketch("同志们：今天召开全县作风建设大会。" * 50)  # warm the shingling tables and permutations
     gc.collect()
     rss_before = rss_bytes()
@@ -469,16 +513,21 @@ def lookup_worker(args: dict[str, Any]) -> dict[str, Any]:
     # stored document, each unrelated document nothing.
     found_ok = found_wrong = missed = false_match = 0
     candidates: list[int] = []
+    compared: list[int] = []
+    lookup_sql = getattr(index, "_lookup_sql", None)  # what find reads (an internal of MinHashIndex)
     where = " OR ".join("(band = ? AND key = ?)" for _ in range(DEFAULT_PARAMS.bands))
     count_sql = f"SELECT count(DISTINCT seq) FROM minhash_bands WHERE {where}"  # noqa: S608 - constant
     similarity: list[float] = []
-    for (_url, text, i), found in zip(queries, answers, strict=True):
+    for (_url, text, source), found in zip(queries, answers, strict=True):
         sk = index.sketch(text)
-        candidates.append(conn.execute(count_sql, [v for b, k in enumerate(sk.keys) for v in (b, k)]).fetchone()[0])
-        if i is None:
+        keys = [v for b, k in enumerate(sk.keys) for v in (b, k)]
+        candidates.append(conn.execute(count_sql, keys).fetchone()[0])
+        if isinstance(lookup_sql, str):
+            compared.append(len(conn.execute(lookup_sql, keys).fetchall()))
+        if source is None:
             false_match += found is not None
             continue
-        stored = corpus.doc(i)
+        stored = corpus.doc(source)
         row = conn.execute("SELECT coalesce(dup_of, id) FROM records WHERE url = ?", (stored["url"],)).fetchone()
         expected = row[0] if row else record_id(stored["url"], content_hash(stored["text"]))
         if found is None:
@@ -511,7 +560,15 @@ def lookup_worker(args: dict[str, Any]) -> dict[str, Any]:
         "near_jaccard_min": min(similarity) if similarity else None,
         "near_jaccard_median": statistics.median(similarity) if similarity else None,
         "candidates_mean": statistics.fmean(candidates),
+        "candidates_p50": pct(sorted(candidates), 0.50),
+        "candidates_p90": pct(sorted(candidates), 0.90),
+        "candidates_p99": pct(sorted(candidates), 0.99),
         "candidates_max": max(candidates),
+        "queries_100_candidates": sum(n >= HOT for n in candidates),
+        "compared_p50": pct(sorted(compared), 0.50) if compared else None,
+        "compared_p99": pct(sorted(compared), 0.99) if compared else None,
+        "compared_max": max(compared) if compared else None,
+        "code_fingerprint": fingerprint,
         "rss_before_bytes": rss_before,
         "rss_opened_bytes": rss_opened,
         "rss_after_bytes": rss_after,
@@ -519,6 +576,8 @@ def lookup_worker(args: dict[str, Any]) -> dict[str, Any]:
         "rss_growth_bytes": rss_after - rss_before,
         "rss_growth_bytes_per_doc": (rss_after - rss_before) / max(indexed, 1),
         "sqlite": pragmas,
+        "loadavg_before": load,
+        "loadavg_after": os.getloadavg()[0],
     }
 
 
@@ -589,6 +648,28 @@ def table_sizes(path: Path) -> dict[str, int] | None:
     except sqlite3.Error:
         return None
     return {name: int(size) for name, size in rows}
+
+
+def hot_keys(path: Path) -> dict[str, Any]:
+    """The band keys shared by ``HOT`` or more documents (one pass over ``minhash_bands``)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = conn.execute(
+            "SELECT band, key, count(*) AS n FROM minhash_bands GROUP BY band, key HAVING n >= ? ORDER BY n DESC",
+            (HOT,),
+        ).fetchall()
+        all_rows = conn.execute("SELECT count(*) FROM minhash_bands").fetchone()[0]
+    finally:
+        conn.close()
+    by_band = collections.Counter(band for band, _, _ in rows)
+    return {
+        "keys": len(rows),
+        "rows": sum(n for _, _, n in rows),
+        "all_rows": all_rows,
+        "largest": rows[0][2] if rows else 0,
+        "largest_band": rows[0][0] if rows else None,
+        "by_band": dict(sorted(by_band.items())),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -707,7 +788,9 @@ def details(r: dict[str, Any]) -> list[str]:
         out.append(
             f"  insert: {ins['docs']:,} Archive.add calls (one transaction each) at "
             f"{r['size'] - ins['docs']:,}-{r['size']:,} documents: {ins['docs_per_s']:,.0f} docs/s, "
-            f"add p50 {ins['add_p50_ms']:.2f} ms, p99 {ins['add_p99_ms']:.2f} ms; statuses {ins['statuses']}"
+            f"add p50 {ins['add_p50_ms']:.2f} ms, p99 {ins['add_p99_ms']:.2f} ms, CPU {ins['cpu_ms_per_doc']:.2f} ms/doc "
+            f"(load average {ins['loadavg_before']:.1f} before, {ins['loadavg_after']:.1f} after); "
+            f"statuses {ins['statuses']}"
         )
     if fast.get("docs"):
         out.append(
@@ -719,14 +802,32 @@ def details(r: dict[str, Any]) -> list[str]:
         f"  lookups: {lk['lookups']:,} ({lk['near_queries']} near-duplicates, exact Jaccard with their original "
         f"min {lk['near_jaccard_min']:.2f} / median {lk['near_jaccard_median']:.2f}; {lk['unrelated_queries']} "
         f"unrelated); found {lk['near_found']}, wrong root {lk['near_wrong_root']}, missed {lk['near_missed']}; "
-        f"unrelated matched {lk['unrelated_matched']}; LSH candidates per query mean "
-        f"{lk['candidates_mean']:.2f}, max {lk['candidates_max']}; find max {lk['find_max_ms']:.2f} ms; "
-        f"open {lk['open_ms']:.1f} ms"
+        f"unrelated matched {lk['unrelated_matched']}; find max {lk['find_max_ms']:.2f} ms; "
+        f"open {lk['open_ms']:.1f} ms; load average {lk['loadavg_before']:.1f} before, {lk['loadavg_after']:.1f} after"
     )
+    out.append(
+        f"  LSH candidates per query (records sharing a band key): mean {lk['candidates_mean']:.1f}, p50 "
+        f"{lk['candidates_p50']}, p90 {lk['candidates_p90']}, p99 {lk['candidates_p99']}, max {lk['candidates_max']}; "
+        f"{lk['queries_100_candidates']} of {lk['lookups']:,} queries have {HOT}+"
+        + (
+            f"; rows find reads: p50 {lk['compared_p50']}, p99 {lk['compared_p99']}, max {lk['compared_max']}"
+            if lk.get("compared_max") is not None
+            else ""
+        )
+    )
+    hot = r.get("hot_keys")
+    if hot and not hot["keys"]:
+        out.append(f"  hot band keys: none is shared by {HOT}+ documents")
+    elif hot:
+        out.append(
+            f"  hot band keys: {hot['keys']:,} (band, key) pairs are shared by {HOT}+ documents ({hot['rows']:,} of "
+            f"{hot['all_rows']:,} band rows); the largest by {hot['largest']:,} (band {hot['largest_band']}); "
+            f"by band: {hot['by_band']}"
+        )
     if r.get("cold"):
         cold = r["cold"]
         out.append(
-            f"  cold OS cache (file evicted first): find p50 {cold['find_p50_ms']:.3f} / p99 {cold['find_p99_ms']:.3f} ms, "
+            f"  cold OS cache (the same queries, the file evicted first): find p50 {cold['find_p50_ms']:.3f} / p99 {cold['find_p99_ms']:.3f} ms, "
             f"sketch+find p50 {cold['sketch_find_p50_ms']:.3f} / p99 {cold['sketch_find_p99_ms']:.3f} ms"
         )
     sq = lk["sqlite"]
@@ -762,13 +863,26 @@ def main() -> int:  # noqa: PLR0915 - the run, step by step
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000", help="archive sizes, ascending (default %(default)s)")
     parser.add_argument("--lookups", type=int, default=2000, help="queries per size (default %(default)s)")
-    parser.add_argument("--adds", type=int, default=10_000, help="timed Archive.add calls per size (default %(default)s)")
-    parser.add_argument("--batch", type=int, default=1000, help="adds per transaction while filling (default %(default)s)")
-    parser.add_argument("--workers", type=int, default=1, help="sketching processes while filling (default %(default)s)")
+    parser.add_argument(
+        "--adds", type=int, default=10_000, help="timed Archive.add calls per size (default %(default)s)"
+    )
+    parser.add_argument(
+        "--batch", type=int, default=1000, help="adds per transaction while filling (default %(default)s)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="sketching processes while filling (default %(default)s)"
+    )
     parser.add_argument("--seed", type=int, default=20240611)
     parser.add_argument("--keep", type=Path, metavar="DIR", help="build the archive in DIR and keep it")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the numbers as JSON")
-    parser.add_argument("--no-cold", action="store_true", help="skip the lookups with the file evicted from the OS cache")
+    parser.add_argument(
+        "--measure-only",
+        action="store_true",
+        help="with --keep DIR holding an archive from an earlier run: only measure it (no fill, no insert figure)",
+    )
+    parser.add_argument(
+        "--no-cold", action="store_true", help="skip the lookups with the file evicted from the OS cache"
+    )
     parser.add_argument("--lookup-worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.lookup_worker:
@@ -779,11 +893,18 @@ def main() -> int:  # noqa: PLR0915 - the run, step by step
         parser.error(f"every size must exceed --adds ({args.adds})")
 
     started = time.perf_counter()
+    fingerprint, version = code_fingerprint(), code_version()
     if args.keep:
         workdir = args.keep.resolve()
         workdir.mkdir(parents=True, exist_ok=True)
-        if (workdir / DB_NAME).exists():
-            parser.error(f"{workdir / DB_NAME} exists; pass an empty --keep directory")
+        if (workdir / DB_NAME).exists() != args.measure_only:
+            parser.error(
+                f"--measure-only needs {workdir / DB_NAME}"
+                if args.measure_only
+                else f"{workdir / DB_NAME} exists; pass an empty --keep directory (or --measure-only)"
+            )
+    elif args.measure_only:
+        parser.error("--measure-only needs --keep DIR")
     else:
         workdir = Path(tempfile.mkdtemp(prefix="neardup_scale_", dir="/tmp"))
     db = workdir / DB_NAME
@@ -798,26 +919,33 @@ def main() -> int:  # noqa: PLR0915 - the run, step by step
     log(f"archive: {uri}")
     results: list[dict[str, Any]] = []
     filled = 0
+    if args.measure_only:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            sizes = [conn.execute("SELECT count(*) FROM records").fetchone()[0]]
     try:
         for size in sizes:
             t_size = time.perf_counter()
             log(f"size {size:,}")
-            fast = fill_fast(uri, args.seed, filled, size - args.adds, args.batch, args.workers)
-            insert = fill_timed(uri, corpus, max(filled, size - args.adds), size)
-            filled = size
-            log(f"  insert: {insert['docs_per_s']:,.0f} docs/s through Archive.add ({insert['statuses']})")
+            fast: dict[str, Any] | None = None
+            insert: dict[str, Any] | None = None
+            if not args.measure_only:
+                fast = fill_fast(uri, args.seed, filled, size - args.adds, args.batch, args.workers)
+                insert = fill_timed(uri, corpus, max(filled, size - args.adds), size)
+                filled = size
+                log(f"  insert: {insert['docs_per_s']:,.0f} docs/s through Archive.add ({insert['statuses']})")
             disk = disk_usage(workdir, size)
-            cold = None
-            if not args.no_cold and evict(db):
-                log("  lookups with the archive evicted from the OS page cache")
-                cold = run_lookups(uri, args.seed, size, args.lookups)
             log(f"  lookups ({args.lookups:,}) in a fresh process")
             lookups = run_lookups(uri, args.seed, size, args.lookups)
             log(
                 f"  find p50 {lookups['find_p50_ms']:.3f} p99 {lookups['find_p99_ms']:.3f} ms; "
                 f"RSS growth {lookups['rss_growth_bytes_per_doc']:.1f} B/doc"
             )
+            cold = None
+            if not args.no_cold and evict(db):
+                log("  the same lookups with the archive evicted from the OS page cache")
+                cold = run_lookups(uri, args.seed, size, args.lookups)
             tables = table_sizes(db)
+            hot = hot_keys(db)
             results.append(
                 {
                     "size": size,
@@ -830,6 +958,7 @@ def main() -> int:  # noqa: PLR0915 - the run, step by step
                     "cold": cold,
                     "disk": disk,
                     "tables": tables,
+                    "hot_keys": hot,
                     "seconds": time.perf_counter() - t_size,
                 }
             )
@@ -840,10 +969,18 @@ def main() -> int:  # noqa: PLR0915 - the run, step by step
             shutil.rmtree(workdir, ignore_errors=True)
 
     total = time.perf_counter() - started
+    seen = {fingerprint, code_fingerprint()} | {
+        r[k]["code_fingerprint"] for r in results for k in ("lookups", "cold") if r.get(k)
+    }
     print(
         f"neardup_scale: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}, {datetime.now(UTC):%Y-%m-%d}; seed {args.seed}"
+        f"SQLite {sqlite3.sqlite_version}, {datetime.now(UTC):%Y-%m-%d}; seed {args.seed}; archive code {version} "
+        f"({fingerprint})"
     )
+    if len(seen) > 1:
+        print(
+            f"WARNING: the archive package changed during the run ({', '.join(sorted(seen))}): the sizes mix code versions"
+        )
     print(
         f"corpus: documents of {stats['chars_min']:,}-{stats['chars_max']:,} characters (median "
         f"{stats['chars_median']:,.0f} in a sample of {stats['sample']}) from {stats['templates']:,} sentence "
@@ -855,6 +992,7 @@ def main() -> int:  # noqa: PLR0915 - the run, step by step
     print(render(results))
     print()
     lines, ok = checks(results)
+    ok = ok and len(seen) == 1
     for line in lines:
         print(line)
     print()
@@ -869,6 +1007,8 @@ def main() -> int:  # noqa: PLR0915 - the run, step by step
             "python": platform.python_version(),
             "sqlite": sqlite3.sqlite_version,
             "archive_package": str(Path(archive.__file__).parent),
+            "archive_code": version,
+            "archive_fingerprints": sorted(seen),
             "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "lookup_worker"},
             "corpus": stats,
             "results": results,
