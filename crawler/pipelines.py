@@ -86,15 +86,20 @@ class NormalizePipeline(_CountingPipeline):
 class ArchivePipeline:
     """Stores every item in the archive at `ARCHIVE_URI` and copies back what it decided.
 
-    Enabled when `ARCHIVE_URI` is set. `ARCHIVE_KEEP_RAW` keeps the raw responses (WARC).
+    Enabled when `ARCHIVE_URI` is set. `ARCHIVE_KEEP_RAW` keeps the raw responses (WARC);
+    `ARCHIVE_NEAR_DUPLICATES` off links exact duplicates only (the records wait for
+    `python -m archive reindex --missing`).
     Stats: archive/new, archive/duplicate, archive/changed, archive/unchanged, and dedup/exact or
     dedup/near for a record linked to an earlier copy.
     """
 
-    def __init__(self, uri: str, stats: StatsCollector, *, keep_raw: bool = True) -> None:
+    def __init__(
+        self, uri: str, stats: StatsCollector, *, keep_raw: bool = True, near_dup: bool = True
+    ) -> None:
         self.uri = uri
         self.stats = stats
         self.keep_raw = keep_raw
+        self.near_dup = near_dup
         self.archive: Archive | None = None
 
     @classmethod
@@ -103,10 +108,16 @@ class ArchivePipeline:
         if not uri:
             raise NotConfigured("ARCHIVE_URI is empty")
         assert crawler.stats is not None
-        return cls(uri, crawler.stats, keep_raw=crawler.settings.getbool("ARCHIVE_KEEP_RAW", True))
+        settings = crawler.settings
+        return cls(
+            uri,
+            crawler.stats,
+            keep_raw=settings.getbool("ARCHIVE_KEEP_RAW", True),
+            near_dup=settings.getbool("ARCHIVE_NEAR_DUPLICATES", True),
+        )
 
     def open_spider(self) -> None:
-        self.archive = open_archive(self.uri)
+        self.archive = open_archive(self.uri, near_dup=self.near_dup)
 
     def close_spider(self) -> None:
         if self.archive is not None:

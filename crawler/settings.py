@@ -62,6 +62,9 @@ ITEM_PIPELINES = {
 ARCHIVE_URI = os.environ.get("ARCHIVE_URI", "sqlite:///data/archive.db")
 # Keep each document page's raw response (WARC) so it can be re-extracted without re-crawling.
 ARCHIVE_KEEP_RAW = True
+# Link near-duplicates (MinHash LSH, docs/neardup.md) as records are stored; off, only exact
+# copies are linked and the records wait for `python -m archive reindex --missing`.
+ARCHIVE_NEAR_DUPLICATES = True
 
 # Installs the cassette download handler when CASSETTE_PATH is set (see crawler/cassette.py).
 ADDONS = {"crawler.addons.CassetteAddon": 0}

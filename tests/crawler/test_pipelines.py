@@ -12,6 +12,7 @@ from scrapy.utils.test import get_crawler
 from archive import Capture, open_archive
 from crawler.items import RECORD_FIELDS, DocumentItem
 from crawler.pipelines import ArchivePipeline, NormalizePipeline, ValidationPipeline
+from tests.archive import texts
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -69,3 +70,21 @@ def test_archive_pipeline_stores_and_marks_duplicates(tmp_path: Path) -> None:
         stored = archive.get(first.id)
         assert {f: getattr(first, f) for f in RECORD_FIELDS} == stored.to_dict()
         assert archive.captures(first.id)[0].body == b"<p>x</p>"
+
+
+@pytest.mark.parametrize(("near_dup", "expected"), [(True, "near"), (False, None)])
+def test_archive_near_duplicates_setting(tmp_path: Path, near_dup: bool, expected: str | None) -> None:
+    uri = f"sqlite:///{tmp_path / 'a.db'}"
+    settings = {"ARCHIVE_URI": uri, "ARCHIVE_NEAR_DUPLICATES": near_dup}
+    crawler = get_crawler(settings_dict=settings)
+    pipeline = build_from_crawler(ArchivePipeline, crawler)
+    pipeline.open_spider()
+    first = pipeline.process_item(item(text=texts.SAFETY))
+    edited = pipeline.process_item(item(url="http://127.0.0.1/other/9.html", text=texts.fill_masks(texts.SAFETY)))
+    pipeline.close_spider()
+
+    assert edited.dup_of == (first.id if expected else None)
+    assert crawler.stats.get_value("dedup/near") == (1 if expected else None)
+    with open_archive(uri, create=False) as archive:
+        assert archive.near_index is not None
+        assert archive.near_index.pending() == (0 if near_dup else 2), "unindexed records wait for reindex"
