@@ -7,6 +7,7 @@ Examples: `python -m crawler crawl-all --start-urls baina=https://HOST/ --concur
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -99,7 +100,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     archive_uri = args.archive or os.environ.get("ARCHIVE_URI", "sqlite:///data/archive.db")
     # Fixed ports keep the URLs stable, so a second demo run finds its pages in the archive.
-    with serve_all(port_base=args.port_base) as urls:
+    with contextlib.ExitStack() as stack:
+        try:
+            urls = stack.enter_context(serve_all(port_base=args.port_base))
+        except OSError as exc:
+            last = args.port_base + len(SITES) - 1
+            print(f"error: cannot serve the sample sites on ports {args.port_base}-{last} ({exc.strerror}); "
+                  "pass --port-base N for other ports, or 0 for any free ones", file=sys.stderr)
+            return 2
         print("serving the sample sites:", ", ".join(f"{k} {u}" for k, u in sorted(urls.items())))
         start_urls = {site: [urls[site] + "/"] for site in sorted(SITES)}
         stats = run_crawls(start_urls, {**DEMO_SETTINGS, "ARCHIVE_URI": archive_uri}, concurrency=len(start_urls))

@@ -12,6 +12,8 @@ import unicodedata
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from crawler.extract.pages import first_page_of
+
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
@@ -58,6 +60,9 @@ def classify(
         return None if profile.is_document(url) else "listing"
     if _SEARCH_URL.search(url) or _SEARCH_TITLE.search(tree.findtext(".//title") or ""):
         return "search"
+    if profile.paginate == "page_n" and first_page_of(tree, url) is not None:
+        # Page N of an article reached before its first page: page 1 fetches and joins it.
+        return "continuation"
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-SkipReason = Literal["listing", "empty_body", "not_html", "login", "error_page", "search"]
+SkipReason = Literal["listing", "empty_body", "not_html", "login", "error_page", "search", "continuation"]
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,31 @@ def find_next_pages(tree: HtmlElement, url: str) -> tuple[str, ...]:
     return tuple(pages[n] for n in sorted(pages))
 
 
+# Link texts that point back to page 1 from page N of an article.
+_BACK_TO_FIRST = frozenset({"1", "[1]", "上一页", "上页", "前一页", "«", "‹", "<"})
+
+
+def first_page_of(tree: HtmlElement, url: str) -> str | None:
+    """The first page's URL when `url` is page N of a path-segment article (/archives/123/2).
+
+    `find_next_pages` reports those pages from page 1; this recognises one reached before its
+    first page (from a list, a sitemap or a related link), so that it does not become a document
+    of its own. The URL alone cannot tell page 2 from post number 2 (/archives/2): the page must
+    also link to the parent path as page 1 or as the previous page.
+    """
+    path = urlsplit(url).path.rstrip("/")
+    parent, _, tail = path.rpartition("/")
+    if not (tail.isdigit() and 1 < int(tail) <= MAX_SEGMENT_PAGE and not tail.startswith("0")) or not parent:
+        return None
+    for link in tree.xpath("//a[@href]"):
+        absolute = urljoin(url, str(link.get("href"))).split("#", 1)[0]
+        if urlsplit(absolute).path.rstrip("/") != parent:
+            continue
+        if "".join(link.itertext()).strip() in _BACK_TO_FIRST:
+            return absolute
+    return None
+
+
 def merge_pages(first: Document, rest: Sequence[Document]) -> Document:
     """One document from the first page's and the further pages' documents, in order."""
     text = "\n".join([first.text, *(doc.text for doc in rest if doc.text)])

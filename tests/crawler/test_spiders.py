@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import subprocess
 import sys
 from typing import TYPE_CHECKING, Any
@@ -151,3 +152,18 @@ def test_demo_crawls_all_sites_and_exports(tmp_path: Path) -> None:
     for record in records:
         for phrase in ("小编为大家整理", "推荐访问", "预览阅读已结束", "此文档下载收益归作者所有", "Copyright"):
             assert phrase not in record["text"]
+
+
+def test_demo_on_a_busy_port_is_one_line_error(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "crawler", "demo", "--archive", f"sqlite:///{tmp_path / 'a.db'}",
+             "-o", str(tmp_path / "out.jsonl"), "--port-base", str(port)],
+            cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "--port-base" in done.stderr, done.stderr
+    assert not (tmp_path / "a.db").exists() and not (tmp_path / "out.jsonl").exists()
