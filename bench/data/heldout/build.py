@@ -83,7 +83,7 @@ def gov_page(title, info_html, body_paras, *, pager="", after_body="", headings=
     for p in body_paras:
         if p in headings:
             body.append(f'<p style="text-indent:2em;line-height:2em;"><font face="黑体" size="4">{e(p)}</font></p>')
-        elif p.startswith("××") and len(p) < 20 or (p.startswith("20") and p.endswith("日") and len(p) < 14):
+        elif (p.startswith("××") and len(p) < 20) or (p.startswith("20") and p.endswith("日") and len(p) < 14):
             body.append(f'<p style="text-align:right;line-height:2em;"><font face="仿宋_GB2312" size="4">{e(p)}</font></p>')
         else:
             body.append(f'<p style="text-indent:2em;line-height:2em;"><font face="仿宋_GB2312" size="4">{e(p)}</font></p>')
@@ -191,8 +191,7 @@ def build_gov():
                "published_at = 发布日期 (date only). The body's own 落款 (××县人民政府办公室 / 2023年4月20日) IS body. "
                "GBK with the charset only in the HTTP header (no meta charset).",
                [(url, page)], [rec(title, "2023-04-25", T.GOV_NOTICE)],
-               GOV_MNC + ["索 引 号", "发布机构", "发文字号", "成文日期", "发布日期", "主题分类", "11410123MB0000001X",
-                          "×政办〔2023〕15号", "名　　称"])
+               [*GOV_MNC, "索 引 号", "发布机构", "发文字号", "成文日期", "发布日期", "主题分类", "11410123MB0000001X", "×政办〔2023〕15号", "名\u3000\u3000称"])
 
     # 2. multi-page TRS article t..._634512.html + t..._634512_1.html
     url = f"{BASE}/zwgk/gzzj/202312/t20231228_634512.html"
@@ -211,7 +210,7 @@ def build_gov():
                "is _1, not _2); pager 共2页 1 2 下一页 尾页 with relative hrefs. One record, both pages in order.",
                [(url, p1), (url2, p2)],
                [rec(title, "2023-12-28T16:30:12+08:00", T.GOV_SUMMARY_P1 + T.GOV_SUMMARY_P2)],
-               GOV_MNC + ["发布时间", "下一页", "上一页", "尾页", "共2页", "县市场监管局"])
+               [*GOV_MNC, "发布时间", "下一页", "上一页", "尾页", "共2页", "县市场监管局"])
 
     # 3. speech, Chinese date with time
     url = f"{BASE}/zwgk/ldjh/202306/t20230609_630871.html"
@@ -222,7 +221,7 @@ def build_gov():
     write_case(m, "speech_chinese_datetime", url, "gbk", GOV_CT,
                "Leader's speech; 发布时间：2023年06月09日 10:20 (Chinese date with time) in the centred info line.",
                [(url, page)], [rec(title, "2023-06-09T10:20:00+08:00", T.GOV_SAFETY)],
-               GOV_MNC + ["发布时间", "县应急管理局", "2023年06月09日"])
+               [*GOV_MNC, "发布时间", "县应急管理局", "2023年06月09日"])
 
     # 4. no date at all on the page
     url = f"{BASE}/zwgk/ldjh/202303/t20230317_628004.html"
@@ -233,7 +232,7 @@ def build_gov():
                "No date of its own: the info line has only 信息来源/作者/浏览次数; 最新公开 ([YYYY-MM-DD]) and 相关信息 "
                "lists carry dates, and the URL carries 20230317 (not a displayed date). published_at null.",
                [(url, page)], [rec(title, None, T.GOV_RURAL)],
-               GOV_MNC + ["县农业农村局", "作者：", "县委办"])
+               [*GOV_MNC, "县农业农村局", "作者：", "县委办"])
 
     # 5. slash date, 以上就是/本文由 outro, 相关推荐 with summaries
     url = f"{BASE}/zwgk/gzzj/202304/t20230425_635188.html"
@@ -256,8 +255,7 @@ def build_gov():
                "日期：2023/4/25 (slash, no padding, date only); 以上就是… / 本文由… paragraphs at the end of the "
                "TRS_Editor div are not body; 相关推荐 with summaries after the body.",
                [(url, page)], [rec(title, "2023-04-25", T.GOV_QUARTER)],
-               GOV_MNC + ["以上就是", "本文由", "仅供学习参考", "相关推荐", "县财政局2023年第一季度工作总结",
-                          "县住建局一季度工作总结及二季度工作计划", "日期：", "本站整理"])
+               [*GOV_MNC, "以上就是", "本文由", "仅供学习参考", "相关推荐", "县财政局2023年第一季度工作总结", "县住建局一季度工作总结及二季度工作计划", "日期：", "本站整理"])
 
 
 # =====================================================================================
@@ -416,7 +414,7 @@ def build_zb():
                "篇一 is dropped. One record per part (#part-N), title = the part heading as shown, collection = page "
                "title. Date 2023/4/25 (slash, date only).",
                [(url, page)], recs,
-               ZB_MNC + ["小编", "希望对大家有所帮助", "2023年第一季度党建工作总结", "关于开展“五一”劳动节慰问活动的通知", col])
+               [*ZB_MNC, "小编", "希望对大家有所帮助", "2023年第一季度党建工作总结", "关于开展“五一”劳动节慰问活动的通知", col])
 
     # 2. no date of its own
     url = f"{BASE}/post/1608.html"
@@ -431,7 +429,7 @@ def build_zb():
                "No date on the page: the meta line has 作者/分类/浏览/评论 only; 最新文章 (2023/12/20…), 猜你喜欢 and "
                "the comments (2023/4/26 8:15:02…) carry dates. published_at null.",
                [(url, page)], [rec(title, None, T.ZB_UNION)],
-               ZB_MNC + ["工会经费审查委员会工作报告", "2024年职工代表大会工作报告", "2023/4/26"])
+               [*ZB_MNC, "工会经费审查委员会工作报告", "2024年职工代表大会工作报告", "2023/4/26"])
 
     # 3. 以上就是…的全部内容 / 本文由…整理 + Chinese date with time
     url = f"{BASE}/post/1466.html"
@@ -446,7 +444,7 @@ def build_zb():
                "以上就是…的全部内容 and 本文由…整理，转载请注明出处 as the last two <p> of the content div (dropped); "
                "date 2023年04月25日 10:20.",
                [(url, page)], [rec(title, "2023-04-25T10:20:00+08:00", T.ZB_CLERK)],
-               ZB_MNC + ["以上就是", "全部内容", "本文由", "转载请注明出处", "2023年度个人工作计划范文", "办公室主任年度述职报告"])
+               [*ZB_MNC, "以上就是", "全部内容", "本文由", "转载请注明出处", "2023年度个人工作计划范文", "办公室主任年度述职报告"])
 
     # 4. 小编 intro + 发布时间： label
     url = f"{BASE}/post/1702.html"
@@ -460,7 +458,7 @@ def build_zb():
                "下面是小编为大家整理的…，供大家参考 intro and a 温馨提示 paragraph inside the content (both dropped); "
                "发布时间：2024-01-16 09:05 in the meta line.",
                [(url, page)], [rec(title, "2024-01-16T09:05:00+08:00", T.ZB_SPRING)],
-               ZB_MNC + ["小编", "供大家参考", "温馨提示", "原创定制", "2024年元旦致辞", "年终总结表彰大会主持词", "发布时间"])
+               [*ZB_MNC, "小编", "供大家参考", "温馨提示", "原创定制", "2024年元旦致辞", "年终总结表彰大会主持词", "发布时间"])
 
     # 5. short notice with *** and ×× masks; slash date with time
     url = f"{BASE}/post/1655.html"
@@ -475,7 +473,7 @@ def build_zb():
                "Short 会议通知 with masks kept as written (***, ××, 138********); date 2023/11/3 15:42 (slash, unpadded, "
                "with time); the body names other dates (2023年11月10日, 11月8日, 落款 2023年11月3日).",
                [(url, page)], [rec(title, "2023-11-03T15:42:00+08:00", T.ZB_MEETING)],
-               ZB_MNC + ["关于调整公司部分管理人员职务的通知", "关于做好2023年度年终考核工作的通知"])
+               [*ZB_MNC, "关于调整公司部分管理人员职务的通知", "关于做好2023年度年终考核工作的通知"])
 
 
 # =====================================================================================
@@ -575,7 +573,7 @@ def build_m():
                "剩余40%内容，点击展开 tip (not body, and not a paywall: truncated false); date 2023年04月25日 10:20; "
                "rel=canonical points at the PC URL.",
                [(url, page)], [rec(title, "2023-04-25T10:20:00+08:00", T.M_TEACHER_SHOWN + T.M_TEACHER_HIDDEN)],
-               M_MNC + ["展开全文", "剩余40%", "点击展开", "教师个人年度工作总结", "班主任工作心得体会"])
+               [*M_MNC, "展开全文", "剩余40%", "点击展开", "教师个人年度工作总结", "班主任工作心得体会"])
 
     # 2. VIP paywall trailer
     url = f"{BASE}/wap/fanwen/baogao/80412.html"
@@ -591,7 +589,7 @@ def build_m():
                "Paywall preview: 7 paragraphs then div.vip-lock 剩余70%内容未读，开通VIP会员即可免费阅读全文 + 立即开通VIP "
                "(trailer dropped, truncated=true); date 2023-06-18 21:07.",
                [(url, page)], [rec(title, "2023-06-18T21:07:00+08:00", T.M_REPORT_SHOWN, truncated=True)],
-               M_MNC + ["剩余70%", "开通VIP", "免费阅读全文", "已是会员", "单篇下载", "村党支部书记述职报告", "乡镇长个人述职述廉报告"])
+               [*M_MNC, "剩余70%", "开通VIP", "免费阅读全文", "已是会员", "单篇下载", "村党支部书记述职报告", "乡镇长个人述职述廉报告"])
 
     # 3. ad card inside the article body; slash date without time
     url = f"{BASE}/wap/fanwen/jianghua/76650.html"
@@ -605,7 +603,7 @@ def build_m():
                "A <section class=ad-card> (广告 / 公文写作不用愁…) sits between body paragraphs inside article.art-con; "
                "date 2023/9/8 (date only).",
                [(url, page)], [rec(title, "2023-09-08", T.M_TEACHERSDAY_A + T.M_TEACHERSDAY_B)],
-               M_MNC + ["广告", "公文写作不用愁", "一键下载", "教师节校长致辞", "优秀教师代表发言稿"])
+               [*M_MNC, "广告", "公文写作不用愁", "一键下载", "教师节校长致辞", "优秀教师代表发言稿"])
 
     # 4. relative date 5小时前
     url = f"{BASE}/wap/fanwen/tongzhi/81877.html"
@@ -617,7 +615,7 @@ def build_m():
                "Relative date 5小时前 fetched 2024-03-10 12:00 -> 2024-03-10T07:00:00+08:00; the body ends with 落款 "
                "2024年3月10日 and the 猜你喜欢 list has MM-DD dates.",
                [(url, page)], [rec(title, "2024-03-10T07:00:00+08:00", T.M_FIRE)],
-               M_MNC + ["5小时前", "关于开展春季森林防火宣传月活动的通知", "森林防火工作应急预案"])
+               [*M_MNC, "5小时前", "关于开展春季森林防火宣传月活动的通知", "森林防火工作应急预案"])
 
     # 5. repeated title line, 小编 intro, 温馨提示 at the end
     url = f"{BASE}/wap/fanwen/xinde/79102.html"
@@ -632,8 +630,7 @@ def build_m():
                "The body starts with a centred bold line repeating the title and a 小编 intro, and ends with a 温馨提示 "
                "paragraph (all dropped); 发布时间：2023-10-12 (date only).",
                [(url, page)], [rec(title, "2023-10-12", T.M_YOUTH)],
-               M_MNC + ["小编", "欢迎阅读", "温馨提示", "仅供参考学习", "中青年干部培训班学习总结", "年轻干部座谈会发言稿",
-                        "发布时间"])
+               [*M_MNC, "小编", "欢迎阅读", "温馨提示", "仅供参考学习", "中青年干部培训班学习总结", "年轻干部座谈会发言稿", "发布时间"])
 
 
 if __name__ == "__main__":
