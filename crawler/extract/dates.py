@@ -15,7 +15,12 @@ from dateparser.date import DateDataParser
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
-_LABEL = re.compile(r"(?:(?:发布|上传|更新|发表|录入)?(?:时间|日期)\s*[:：]|(?:发布|发表|更新|上传)于)\s*")
+# 时间:/日期: alone label the page's date, but 成文日期: (a 公文's signing date), 会议时间: or
+# 截止日期: name another date.
+_LABEL = re.compile(
+    r"(?:(?:(?:发布|上传|更新|发表|录入)|(?<!成文|生效|印发|实施|截止|会议|活动|报名|开始|结束|出生))"
+    r"(?:时间|日期)\s*[:：]|(?:发布|发表|更新|上传)于)\s*"
+)
 _ABSOLUTE = (
     r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
     r"(?:\s*\d{1,2}\s*[:：时]\s*\d{1,2}(?:\s*[:：分]\s*\d{1,2})?)?"
@@ -60,6 +65,11 @@ def _iso(token: str, now: datetime | None) -> str | None:
     return _parse_token(token, base, relative)
 
 
+def is_date_label(text: str) -> bool:
+    """Whether `text` is only a date label (发布日期：), its date in the next cell of a table."""
+    return _LABEL.fullmatch(text.strip()) is not None
+
+
 def parse_date(text: str, *, now: datetime | None = None, labelled_only: bool = False) -> str | None:
     """The first valid date in `text`, as ISO 8601.
 
@@ -80,6 +90,8 @@ def parse_date(text: str, *, now: datetime | None = None, labelled_only: bool = 
     '2023-04-25'
     >>> parse_date("发布于 昨天 14:20", now=datetime(2024, 3, 10, 12, tzinfo=SHANGHAI))
     '2024-03-09T14:20:00+08:00'
+    >>> parse_date("成文日期：2023-04-20", labelled_only=True) is None
+    True
     """
     for label in _LABEL.finditer(text):
         match = _DATEISH.match(text, label.end())

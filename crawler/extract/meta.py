@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from crawler.extract.dates import parse_date
+from crawler.extract.dates import is_date_label, parse_date
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -127,6 +127,12 @@ def _title_heading(tree: HtmlElement, title: str) -> HtmlElement | None:
         text = clean_text(heading)
         if title and text and (text == title or title in text):
             return heading
+    if title:
+        # Table and div templates put the title in a <td class="bt"> or a <div class="title">:
+        # the first element outside links whose whole text is the title.
+        found = tree.xpath("//body//*[not(ancestor-or-self::a)][normalize-space()=$t]", t=title)
+        if found:
+            return found[0]
     first = tree.xpath("//h1")
     return first[0] if first else None
 
@@ -163,10 +169,14 @@ def date_line(tree: HtmlElement, profile: SiteProfile, title: str = "") -> str:
         return bare
     for node in tree.xpath("//body//text()"):
         parent = _parent(node)
-        if parent is None or len(node) > _MAX_LINE or not parse_date(str(node), labelled_only=True):
+        if parent is None or len(node) > _MAX_LINE or _not_own(parent):
             continue
-        if not _not_own(parent):
+        if parse_date(str(node), labelled_only=True):
             return _own_line(parent)
+        value = parent.getnext() if is_date_label(str(node)) else None
+        if value is not None and parse_date(line := f"{node.strip()}{clean_text(value)}", labelled_only=True):
+            # 信息公开 tables: <td>发布日期：</td><td>2023-04-25</td>.
+            return line
     return ""
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import lxml.html
 import pytest
 
 from crawler.extract.dates import parse_date
+from crawler.extract.meta import date_line, read_published
+from crawler.sites import GENERIC
 
 
 @pytest.mark.parametrize(
@@ -25,3 +28,35 @@ def test_parse_date(line: str, expected: str | None) -> None:
 
 def test_labelled_date_wins_over_an_earlier_unlabelled_one() -> None:
     assert parse_date("ID:2019-01-01 时间:2023-04-24") == "2023-04-24"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("成文日期：2023-04-20", None),  # a 公文's signing date, not its publication
+        ("会议时间：2023年5月6日 9:00", None),
+        ("成文日期：2023-04-20 发布日期：2023-04-25", "2023-04-25"),
+        ("日期：2023/4/25", "2023-04-25"),
+    ],
+)
+def test_only_publication_labels_count(line: str, expected: str | None) -> None:
+    assert parse_date(line, labelled_only=True) == expected
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        # The title in a table cell, not a heading; the date line below it.
+        ('<table><tr><td class="bt">关于做好防汛工作的通知</td></tr>'
+         "<tr><td>发布时间：2023年06月09日 10:20 信息来源：县应急局</td></tr></table>", "2023-06-09T10:20:00+08:00"),
+        # 信息公开 table: label and value in separate cells, above the title.
+        ("<table><tr><td>成文日期：</td><td>2023-04-20</td><td>发布日期：</td><td>2023-04-25</td></tr></table>"
+         "<div>关于做好防汛工作的通知</div>", "2023-04-25"),
+    ],
+)
+def test_date_line_without_a_heading(page: str, expected: str) -> None:
+    body = ("各乡镇人民政府，县直各单位：为切实做好今年防汛工作，确保人民群众生命财产安全，"
+            "现将有关事项通知如下，请认真贯彻落实。")
+    tree = lxml.html.fromstring(f"<html><body>{page}<p>{body}</p><ul><li>2024-01-01 其他通知</li></ul></body></html>")
+    line = date_line(tree, GENERIC, "关于做好防汛工作的通知")
+    assert read_published(line) == expected
