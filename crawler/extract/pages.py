@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
     from crawler.extract.document import Document
 
-_PAGE_N = re.compile(r"^(?P<stem>.+?)_(?P<n>\d+)(?P<ext>\.s?html?)$")
+# Page numbers are small: t20231228_634512.html is a document id, not page 634512.
+_PAGE_N = re.compile(r"^(?P<stem>.+)_(?P<n>[1-9]\d{0,2})(?P<ext>\.s?html?)$")
 MAX_SEGMENT_PAGE = 50
 _PAGE_QUERY = re.compile(r"(?:^|&)(?:page|p|pn)=(?P<n>\d+)(?:&|$)")
 
@@ -36,11 +37,6 @@ def _page_key(url: str) -> tuple[str, int]:
     return f"{parts.path}?{parts.query}", 1
 
 
-def page_number(url: str) -> int:
-    """1 for a first page, N for `stem_N.html` or `…?page=N`."""
-    return _page_key(url)[1]
-
-
 def find_next_pages(tree: HtmlElement, url: str) -> tuple[str, ...]:
     """URLs of pages 2…N of the article whose first page is `url`, in order.
 
@@ -52,10 +48,12 @@ def find_next_pages(tree: HtmlElement, url: str) -> tuple[str, ...]:
     # WordPress splits posts as /archives/123/2: page N is a path segment below page 1.
     below = urlsplit(url).path.rstrip("/") + "/"
     pages: dict[int, str] = {}
-    for href in tree.xpath("//a/@href"):
-        absolute = urljoin(url, str(href)).split("#", 1)[0]
+    for link in tree.xpath("//a[@href]"):
+        absolute = urljoin(url, str(link.get("href"))).split("#", 1)[0]
         other_key, other = _page_key(absolute)
-        if other_key == key and other > 1:
+        # TRS-style sites count from 0: page 2 of t…_634512.html is t…_634512_1.html, linked
+        # as "2" or 下一页 (elsewhere stem_1.html is page 1 itself, linked as "1").
+        if other_key == key and (other > 1 or _link_text(link) in _FORWARD_TO_SECOND):
             pages[other] = absolute
             continue
         path = urlsplit(absolute).path
@@ -65,28 +63,48 @@ def find_next_pages(tree: HtmlElement, url: str) -> tuple[str, ...]:
     return tuple(pages[n] for n in sorted(pages))
 
 
-# Link texts that point back to page 1 from page N of an article.
-_BACK_TO_FIRST = frozenset({"1", "[1]", "上一页", "上页", "前一页", "«", "‹", "<"})
+# Link texts that point back to page 1 from page N of an article, and on to page 2 from page 1.
+_BACK_TO_FIRST = frozenset({"1", "[1]", "第1页", "首页", "上一页", "上页", "前一页", "«", "‹", "<"})
+_FORWARD_TO_SECOND = frozenset({"2", "[2]", "第2页", "下一页", "下页", "后一页", "»", "›", ">"})
+
+
+def _link_text(link: HtmlElement) -> str:
+    return "".join(link.itertext()).strip()
+
+
+def _first_page_url(url: str) -> str | None:
+    """Page 1's URL if `url` has the form of a further page (stem_N.html, ?page=N, /archives/123/N)."""
+    parts = urlsplit(url)
+    query = _PAGE_QUERY.search(parts.query)
+    if query:
+        rest = _PAGE_QUERY.sub("&", parts.query).strip("&")
+        return parts._replace(query=rest, fragment="").geturl() if int(query["n"]) > 1 else None
+    match = _PAGE_N.match(parts.path)
+    if match:
+        return parts._replace(path=f"{match['stem']}{match['ext']}", fragment="").geturl()
+    parent, _, tail = parts.path.rstrip("/").rpartition("/")
+    if tail.isdigit() and 1 < int(tail) <= MAX_SEGMENT_PAGE and not tail.startswith("0") and parent:
+        return parts._replace(path=parent, query="", fragment="").geturl()
+    return None
 
 
 def first_page_of(tree: HtmlElement, url: str) -> str | None:
-    """The first page's URL when `url` is page N of a path-segment article (/archives/123/2).
+    """Page 1's URL when `url` is a further page of an article (page_2.html, ?page=2, /123/2).
 
     `find_next_pages` reports those pages from page 1; this recognises one reached before its
     first page (from a list, a sitemap or a related link), so that it does not become a document
-    of its own. The URL alone cannot tell page 2 from post number 2 (/archives/2): the page must
-    also link to the parent path as page 1 or as the previous page.
+    of its own. The URL alone cannot tell page 2 from document number 2 (/archives/2,
+    /0425_105.html): the page must also link to page 1 as "1", 首页 or the previous page.
     """
-    path = urlsplit(url).path.rstrip("/")
-    parent, _, tail = path.rpartition("/")
-    if not (tail.isdigit() and 1 < int(tail) <= MAX_SEGMENT_PAGE and not tail.startswith("0")) or not parent:
+    first = _first_page_url(url)
+    if first is None:
         return None
+    wanted = urlsplit(first)
     for link in tree.xpath("//a[@href]"):
-        absolute = urljoin(url, str(link.get("href"))).split("#", 1)[0]
-        if urlsplit(absolute).path.rstrip("/") != parent:
-            continue
-        if "".join(link.itertext()).strip() in _BACK_TO_FIRST:
-            return absolute
+        target = urlsplit(urljoin(url, str(link.get("href"))).split("#", 1)[0])
+        same = target.path.rstrip("/") == wanted.path.rstrip("/") and target.query == wanted.query
+        if same and _link_text(link) in _BACK_TO_FIRST:
+            return target.geturl()
     return None
 
 

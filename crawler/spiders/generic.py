@@ -16,7 +16,6 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.spiders import Rule
 from scrapy.utils.sitemap import Sitemap
 
-from crawler.extract.pages import page_number
 from crawler.sites import GENERIC
 from crawler.spiders.base import SiteSpider
 
@@ -58,8 +57,9 @@ class GenericSpider(SiteSpider):
         yield from self.parse_document(response)
 
     def parse_document(self, response: Response) -> Iterator[Any]:
-        if page_number(response.url) > 1 or response.url in self.continuations:
-            # Page N of an article or a list: its first page fetches and joins article pages.
+        if response.url in self.continuations:
+            # Page N of an article whose page 1 was seen: that page fetches and joins it. Page N
+            # reached first is recognised by the extractor (it links back to page 1).
             self._skip("continuation", response.url)
             return
         for item in super().parse_document(response):

@@ -48,3 +48,26 @@ def test_first_page_of(url: str, links: str, expected: str | None) -> None:
 def test_a_document_at_a_small_number_is_still_extracted() -> None:
     html = (WORDPRESS / "page.html").read_bytes()
     assert isinstance(extract_page(html, "http://127.0.0.1:8000/archives/2", GENERIC), Extracted)
+
+
+def test_pages_numbered_from_zero_trs_style() -> None:
+    first = "http://h/xxgk/202312/t20231228_634512.html"
+    page = tree('<a href="t20231228_634512_1.html">2</a> <a href="t20231228_634512_2.html">3</a>'
+                '<a href="t20231228_634512_1.html">下一页</a>')
+    assert find_next_pages(page, first) == (
+        "http://h/xxgk/202312/t20231228_634512_1.html", "http://h/xxgk/202312/t20231228_634512_2.html"
+    )
+    second = tree('<a href="t20231228_634512.html">上一页</a> <a href="t20231228_634512.html">1</a>')
+    assert first_page_of(second, "http://h/xxgk/202312/t20231228_634512_1.html") == first
+    # Page 1 itself linked as "1" under stem_1.html is no further page.
+    assert find_next_pages(tree('<a href="123_1.html">1</a><a href="123_2.html">2</a>'), "http://h/a/123.html") == (
+        "http://h/a/123_2.html",
+    )
+
+
+def test_a_document_number_is_no_page_number() -> None:
+    assert first_page_of(tree('<a href="/list/">首页</a>'), "http://h/html/2023/0425_105.html") is None
+    assert first_page_of(tree('<a href="0425.html">1</a>'), "http://h/html/2023/0425_105.html") == (
+        "http://h/html/2023/0425.html"
+    )
+    assert find_next_pages(tree('<a href="t20231228_634513.html">下一篇</a>'), "http://h/t20231228_634512.html") == ()
