@@ -21,7 +21,8 @@ LINE_PATTERNS: tuple[str, ...] = (
     r"您的位置\s*[:：]",
     r"(?:发布|上传|更新)?(?:时间|日期)\s*[:：]\s*\d{4}",  # date line (seed 000)
     r"[|｜]?\s*来源\s*[:：]\s*\S{0,20}$",     # source line without a date (seed 003)
-    r"(?:下面|以下)是小编.{0,120}(?:供大家参考|仅供参考|希望对)",   # intro (seeds 000, 002, 003)
+    # intro (seeds 000, 002, 003), also after a stock opening sentence (…写下的文字。下面是小编…)
+    r"(?:[^。！？]{0,60}[。！？])?(?:下面|以下)是小编.{0,120}(?:供大家参考|仅供参考|希望对|欢迎阅读|欢迎借鉴|欢迎参考|一起来看看)",
     r"在日常学习、工作或生活中",                # filler inside the body container (seed 002)
     r"推荐访问\s*[:：]",                        # keyword line (seeds 000, 002)
     r"声明\s*[:：]\s*本(?:网站|站)",             # legal notice (seed 000)
@@ -61,6 +62,7 @@ TRAILER_MARKERS: tuple[str, ...] = (
     "预览阅读已结束", "全文预览已结束", "预览已结束", "试读已结束", "剩余未读", "若您需要全文",
     "免费阅读已结束", "页未读", "继续阅读全文", "查看全文请下载", "下载文档查看全文",
     "(未完,全文共", "(未完，全文共", "当前仅显示", "篇幅有限", "仅展示部分内容", "完整版请下载",
+    "内容未读", "开通VIP", "开通会员", "会员即可阅读", "会员免费阅读",
 )
 
 # Paragraph endings of a finished text; a preview ending otherwise stops mid-sentence.

@@ -70,3 +70,15 @@ def test_guard_falls_back_when_text_is_lost_or_doubled() -> None:
     blocks = ["第一段很长的文字内容。", "第二段很长的文字内容。"]
     assert guard(blocks[:1], blocks) == blocks
     assert guard(blocks + blocks, blocks) == blocks
+
+
+def test_intro_after_a_stock_sentence_and_vip_trailer() -> None:
+    kept, truncated = clean_paragraphs(
+        [
+            "心得体会是我们对一件事情有所感悟时写下的文字。下面是小编为大家收集整理的学习心得，欢迎阅读。",
+            "通过这次学习，我深刻认识到……",
+            "剩余70%内容未读，开通VIP会员即可免费阅读全文",
+        ],
+        "t", PROFILE,
+    )
+    assert (kept, truncated) == (["通过这次学习，我深刻认识到……"], True)
