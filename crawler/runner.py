@@ -36,7 +36,7 @@ def run_crawls(
 
     project = get_project_settings()
     project.update(settings, priority="cmdline")
-    process = CrawlerProcess(project, install_root_handler=True)
+    process = CrawlerProcess(project)  # logs to the root handler by default
     semaphore = DeferredSemaphore(max(1, concurrency))
     crawlers = {}
     runs = []
