@@ -119,17 +119,21 @@ class SqliteStore:
             ) from exc
 
     def _migrate(self, version: int) -> None:
-        pending = [m for m in MIGRATIONS if m.version > version]
-        if not pending:
+        if not [m for m in MIGRATIONS if m.version > version]:
             return
         with self.transaction():
+            # Another process may have migrated the file between our read and the write lock
+            # (two spiders opening a new archive at once): read the version again under the lock.
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            pending = [m for m in MIGRATIONS if m.version > version]
             for step in pending:
                 logger.info(
                     "archive %s: applying migration %d (%s)", self.path, step.version, step.name
                 )
                 step.apply(self.conn)
-            # PRAGMA takes no parameters; the value is an int from MIGRATIONS.
-            self.conn.execute(f"PRAGMA user_version = {pending[-1].version:d}")
+            if pending:
+                # PRAGMA takes no parameters; the value is an int from MIGRATIONS.
+                self.conn.execute(f"PRAGMA user_version = {pending[-1].version:d}")
 
     @property
     def schema_version(self) -> int:

@@ -153,3 +153,23 @@ def test_relative_uri_resolves_against_cwd_and_creates_parents(
     with open_archive("sqlite:///nested/dir/archive.db") as archive:
         archive.add(doc())
     assert (tmp_path / "nested" / "dir" / "archive.db").is_file()
+
+
+def test_two_processes_opening_a_new_archive_migrate_it_once(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The race of two spiders (or a spider and a reader) opening a new archive at once: the
+    # second read user_version 0, then the first migrated and committed before the second took
+    # the write lock.
+    real_migrate = SqliteStore._migrate
+    other: list[SqliteStore] = []
+
+    def migrate_after_another(self: SqliteStore, version: int) -> None:
+        if not other:
+            monkeypatch.setattr(SqliteStore, "_migrate", real_migrate)
+            other.append(SqliteStore(db_path))  # migrates and commits first
+        real_migrate(self, version)
+
+    monkeypatch.setattr(SqliteStore, "_migrate", migrate_after_another)
+    store = SqliteStore(db_path)
+    assert store.schema_version == len(MIGRATIONS) == other[0].schema_version
+    store.close()
+    other[0].close()
