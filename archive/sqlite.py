@@ -22,7 +22,7 @@ from archive.records import FIELDS, Record, Sighting
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     from archive.records import Capture, RecordQuery
 
@@ -62,6 +62,8 @@ class SqliteStore:
         self.location = str(self.path)
         self.warc = WarcDir(self.path.with_name(self.path.stem + ".warc"), max_bytes=warc_max_bytes)
         self._depth = 0
+        self._transactions = 0
+        self._undo: list[Callable[[], None]] = []
         if not self.path.exists():
             if not create:
                 raise ArchiveNotFound(
@@ -152,6 +154,7 @@ class SqliteStore:
             return
         self.conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
+        self._transactions += 1
         try:
             yield
             self.conn.execute("COMMIT")
@@ -159,9 +162,27 @@ class SqliteStore:
             # Also reached when COMMIT itself fails (e.g. disk full): never leave it open.
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            for undo in reversed(self._undo):
+                undo()
             raise
         finally:
             self._depth = 0
+            self._undo.clear()
+
+    @property
+    def transaction_id(self) -> int | None:
+        """A number for the write transaction in progress (None outside one)."""
+        return self._transactions if self._depth else None
+
+    def on_rollback(self, undo: Callable[[], None]) -> None:
+        """Call ``undo`` if the transaction in progress rolls back (state kept beside the file).
+
+        Raises:
+            RuntimeError: No transaction is in progress.
+        """
+        if not self._depth:
+            raise RuntimeError("on_rollback() needs a transaction; call it inside store.transaction()")
+        self._undo.append(undo)
 
     # -- records -------------------------------------------------------------------------------
 
