@@ -29,6 +29,7 @@ __all__ = [
     "SHINGLING",
     "MinHashParams",
     "Sketch",
+    "band_key_matrix",
     "band_keys",
     "jaccard",
     "shingle_hashes",
@@ -323,15 +324,25 @@ def band_keys(sig: NDArray[np.uint32], params: MinHashParams = DEFAULT_PARAMS) -
     Returns:
         ``params.bands`` ints, band ``i`` made of values ``i * rows`` to ``(i + 1) * rows - 1``.
     """
-    used = sig[: params.bands * params.rows].astype(np.uint64).reshape(params.bands, params.rows)
-    h = np.zeros(params.bands, dtype=np.uint64)
+    keys: list[int] = band_key_matrix(sig[None, :], params)[0].tolist()
+    return keys
+
+
+def band_key_matrix(sigs: NDArray[np.uint32], params: MinHashParams = DEFAULT_PARAMS) -> NDArray[np.int64]:
+    """Return ``band_keys`` of every row of ``sigs`` (``(n, num_perm)``) as an ``(n, bands)`` array.
+
+    The index loads stored signatures this way: their keys are computed again, never stored.
+    """
+    n = len(sigs)
+    used = sigs[:, : params.bands * params.rows].astype(np.uint64).reshape(n, params.bands, params.rows)
+    h = np.zeros((n, params.bands), dtype=np.uint64)
     for j in range(params.rows):
         h *= _POLY
-        h += used[:, j]
+        h += used[:, :, j]
     h ^= h >> _S33
     h *= _MIX1
     h ^= h >> _S33
-    keys: list[int] = h.view(np.int64).tolist()
+    keys: NDArray[np.int64] = h.view(np.int64)
     return keys
 
 

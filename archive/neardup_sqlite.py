@@ -1,21 +1,32 @@
 """``MinHashIndex``: the near-duplicate index kept in the archive's own SQLite file.
 
-Signatures sit beside the records (``minhash``), LSH band keys in an indexed table
-(``minhash_bands``), the parameters in ``archive_meta``. A lookup is one indexed query over
-``bands`` keys plus the candidates' signatures, so neither its time nor the process memory grows
-with the archive; opening reads only the parameters (nothing is recomputed from the texts).
+Signatures sit beside the records (``minhash``), the parameters in ``archive_meta``: that is all
+that persists. The first lookup loads the signatures into a ``BandTable`` (LSH buckets and 16-bit
+signatures in memory, 528 bytes per document; their band keys are computed again from the
+signatures, never from the texts), and every later one first reads the signatures stored since
+(by another process, or by this one). A lookup then reads nothing from disk unless it matches.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import time
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from archive.errors import ArchiveError, RecordNotFound, SchemaError
-from archive.neardup import DEFAULT_PARAMS, MinHashParams, Sketch, band_keys, signature
+from archive.neardup import (
+    DEFAULT_PARAMS,
+    MinHashParams,
+    Sketch,
+    band_key_matrix,
+    band_keys,
+    signature,
+)
+from archive.neardup_memory import BandTable, release_free_memory
 from archive.sqlite import SqliteStore
 
 if TYPE_CHECKING:
@@ -70,7 +81,8 @@ class MinHashIndex:
         elif stored is not None and self._stale and not rebuild:
             raise SchemaError(_mismatch_message(store.location, stored, self.params))
         self._dtype = np.dtype("<u4")
-        self._lookup_sql = _lookup_sql(self.params.bands)
+        self._table: BandTable | None = None  # loaded by the first lookup
+        self._undo_for: int | None = None  # the transaction whose rollback truncates the table
         if not rebuild and (pending := self.pending()):
             logger.warning(
                 "archive %s: %d record(s) are not in the near-duplicate index (stored before it "
@@ -103,24 +115,44 @@ class MinHashIndex:
             The id of the matching document's root with the lowest ``seq``, or None.
         """
         self._check_fresh()
-        args = [v for band, key in enumerate(sketch.keys) for v in (band, key)]
-        rows = self.conn.execute(self._lookup_sql, args).fetchall()
-        if not rows:
-            return None
-        sigs = np.frombuffer(b"".join(row[2] for row in rows), dtype=self._dtype)
-        agree = np.count_nonzero(sigs.reshape(len(rows), -1) == sketch.signature, axis=1)
-        # Records are read only for the candidates that match (usually none or one): their rows
-        # hold the texts, too many pages to stay cached in a large archive.
-        matches = sorted(
-            (root, seq)
-            for (seq, root, _sig), count in zip(rows, agree.tolist(), strict=True)
-            if count >= self.params.min_agree
-        )
-        for root, seq in matches:
-            own_url, root_url, root_id = self.conn.execute(_URLS_SQL, (seq, root)).fetchone()
-            if url not in (own_url, root_url):
-                return str(root_id)
+        table = self._sync()
+        for root, seq in table.matches(sketch.signature, sketch.keys):
+            row = self.conn.execute(_URLS_SQL, (seq, root)).fetchone()
+            if row is not None and url not in (row[0], row[1]):
+                return str(row[2])
         return None
+
+    def load(self) -> BandTable:
+        """Load the stored signatures into memory (done by the first lookup); return the table."""
+        return self._sync()
+
+    def _sync(self) -> BandTable:
+        # Signatures stored since the last call (all of them the first time), in seq order, so
+        # positions in the table follow seqs. Rows this transaction wrote are read too; if it
+        # rolls back, the table forgets them with it.
+        started = time.perf_counter()
+        table = self._table
+        if table is None:
+            table = self._table = BandTable(self.params)
+        txn = self.store.transaction_id
+        if txn is not None and self._undo_for != txn:
+            self._undo_for = txn
+            self.store.on_rollback(functools.partial(table.truncate, len(table)))
+        before = len(table)
+        cursor = self.conn.execute(_SINCE_SQL, (table.last_seq,))
+        while rows := cursor.fetchmany(_LOAD_BATCH):
+            sigs = np.frombuffer(b"".join(row[2] for row in rows), dtype=self._dtype)
+            sigs = sigs.reshape(len(rows), self.params.num_perm)
+            seqs, roots = [row[0] for row in rows], [row[1] for row in rows]
+            table.append(seqs, roots, sigs, band_key_matrix(sigs, self.params))
+        if len(table) - before > _LOAD_BATCH:
+            release_free_memory()
+            logger.info(
+                "near-duplicate index of %s: loaded %d signatures in %.1f s (%.0f MB in memory)",
+                self.store.location, len(table) - before, time.perf_counter() - started,
+                table.nbytes / 1e6,
+            )
+        return table
 
     def add(self, record_id: str, sketch: Sketch | None) -> None:
         """Index the stored record ``record_id`` (call inside the transaction that inserted it).
@@ -142,16 +174,14 @@ class MinHashIndex:
         if row is None:
             raise RecordNotFound(f"no record with id {record_id!r} to index; insert it first")
         self._insert(row[0], row[1], sketch)
+        if sketch is not None and self._table is not None:
+            self._sync()
 
     def _insert(self, seq: int, root: int, sketch: Sketch | None) -> None:
         if sketch is not None:
             self.conn.execute(
                 "INSERT OR REPLACE INTO minhash (seq, root, signature) VALUES (?, ?, ?)",
                 (seq, root, sketch.signature.astype(self._dtype, copy=False).tobytes()),
-            )
-            self.conn.executemany(
-                "INSERT OR IGNORE INTO minhash_bands (band, key, seq) VALUES (?, ?, ?)",
-                [(band, key, seq) for band, key in enumerate(sketch.keys)],
             )
         self.conn.execute("DELETE FROM minhash_pending WHERE seq = ?", (seq,))
 
@@ -187,7 +217,6 @@ class MinHashIndex:
         if not missing_only or self._stale:
             with self.store.transaction():
                 for statement in (
-                    "DELETE FROM minhash_bands",
                     "DELETE FROM minhash",
                     "DELETE FROM minhash_pending",
                     "INSERT INTO minhash_pending (seq) SELECT seq FROM records",
@@ -195,6 +224,8 @@ class MinHashIndex:
                     self.conn.execute(statement)
                 _write_params(self.conn, self.params)
             self._stale = False
+        # Rebuilt rows may take seqs below the loaded ones: load them all again on next use.
+        self._table = None
         done = 0
         while True:
             with self.store.transaction():
@@ -266,26 +297,8 @@ LIMIT ?
 """
 
 
-#: Stock phrases make some band buckets hold thousands of unrelated documents that share one
-#: band each; reading them all made p99 grow with the archive (4.9 ms at 1M documents). So each
-#: band contributes at most BUCKET_LIMIT members (the earliest), and the signatures of at most
-#: MAX_CANDIDATES documents, those sharing the most bands, are compared. A true near-duplicate
-#: shares many bands (about 17 of 32 at Jaccard 0.85), so a full bucket does not hide it.
-BUCKET_LIMIT = 32
-MAX_CANDIDATES = 64
-
-
-def _lookup_sql(bands: int) -> str:
-    # One primary-key range per band, each bounded; signatures only for the best candidates.
-    # Only integer constants are formatted in; the keys are bound parameters.
-    bucket = f"SELECT seq FROM minhash_bands WHERE band = ? AND key = ? LIMIT {BUCKET_LIMIT}"  # noqa: S608
-    per_band = " UNION ALL ".join(f"SELECT * FROM ({bucket})" for _ in range(bands))  # noqa: S608
-    ranked = (
-        f"SELECT seq FROM ({per_band}) GROUP BY seq "  # noqa: S608
-        f"ORDER BY count(*) DESC, seq LIMIT {MAX_CANDIDATES}"
-    )
-    return f"SELECT seq, root, signature FROM minhash WHERE seq IN ({ranked})"  # noqa: S608
-
+_SINCE_SQL = "SELECT seq, root, signature FROM minhash WHERE seq > ? ORDER BY seq"
+_LOAD_BATCH = 20_000
 
 _URLS_SQL = (
     "SELECT r.url, root.url, root.id FROM records r, records root WHERE r.seq = ? AND root.seq = ?"

@@ -33,7 +33,6 @@ from archive.neardup import (
     shingles,
     signature,
 )
-from archive.neardup_sqlite import _lookup_sql
 from archive.sqlite import SqliteStore
 from tests.archive import texts
 from tests.archive.texts import DISCIPLINE, RURAL, SAFETY
@@ -238,7 +237,6 @@ def test_signature_computed_once_per_add_and_never_for_an_exact_duplicate(archiv
     assert calls == [SAFETY, texts.fill_masks(SAFETY)]
     conn = archive.store.conn
     assert conn.execute("SELECT count(*) FROM minhash").fetchone()[0] == 2
-    assert conn.execute("SELECT count(*) FROM minhash_bands").fetchone()[0] == 2 * 32
     assert archive.near_index.pending() == 0
 
 
@@ -280,15 +278,38 @@ def test_reopening_finds_last_sessions_documents_without_reading_texts(db_path: 
     assert calls == [texts.fill_masks(SAFETY)] * 2  # once for the lookup above, once in add
 
 
-def test_lookup_searches_the_band_index_not_the_records(archive) -> None:
-    plan = archive.store.conn.execute(
-        "EXPLAIN QUERY PLAN " + _lookup_sql(32), [0] * 64
-    ).fetchall()
-    details = " | ".join(row[-1] for row in plan)
-    assert "SEARCH minhash_bands USING PRIMARY KEY (band=? AND key=?)" in details
-    assert "SCAN minhash_bands" not in details
-    assert "SCAN records" not in details
-    assert "SCAN m" not in details
+def _table_reads(conn: sqlite3.Connection) -> list[str]:
+    reads: list[str] = []
+
+    def authorize(action: int, arg1, arg2, db, trigger) -> int:
+        if action == sqlite3.SQLITE_READ and arg1 in ("records", "minhash"):
+            reads.append(arg1)
+        return sqlite3.SQLITE_OK
+
+    conn.set_authorizer(authorize)
+    return reads
+
+
+def test_a_lookup_reads_no_record_and_only_new_signatures(archive) -> None:
+    root = archive.add(_doc(BAINA, SAFETY)).record
+    archive.add(_doc(JUYOU, RURAL, "juyou"))
+    index = archive.near_index
+    unrelated, near = index.sketch(DISCIPLINE), index.sketch(texts.fill_masks(SAFETY))
+    reads = _table_reads(archive.store.conn)
+    assert index.find(unrelated, url=HUIWEN) is None
+    # The catch-up query on minhash (no row since): nothing of the records, no signature.
+    assert set(reads) == {"minhash"}
+    reads.clear()
+    assert index.find(near, url=HUIWEN) == root.id
+    assert "records" in reads  # only a match reads its record (for its URL and id)
+
+
+def test_documents_stored_by_another_process_are_found(db_path: Path) -> None:
+    with open_archive(db_path) as ours, open_archive(db_path) as theirs:
+        ours.add(_doc(BAINA, RURAL))  # our index is loaded now
+        root = theirs.add(_doc(JUYOU, SAFETY, "juyou")).record
+        result = ours.add(_doc(HUIWEN, texts.fill_masks(SAFETY), "huiwen"))
+    assert (result.match, result.record.dup_of) == ("near", root.id)
 
 
 def test_parameters_are_stored_and_never_mixed(db_path: Path) -> None:
@@ -379,19 +400,26 @@ def test_reindex_with_new_parameters_rebuilds_everything(archive) -> None:
 
 def test_index_rows_roll_back_with_the_record(archive) -> None:
     store = archive.store
+    archive.add(_doc(BAINA, RURAL))  # the index is loaded before the failing transaction
 
     def add_then_fail() -> None:
         with store.transaction():
-            archive.add(_doc(BAINA, SAFETY))
+            archive.add(_doc(BAINA, SAFETY, when="2024-04-01T00:00:00Z"))
             raise RuntimeError
 
     with pytest.raises(RuntimeError):
         add_then_fail()
     counts = [
         store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
-        for table in ("records", "minhash", "minhash_bands", "minhash_pending")
+        for table in ("records", "minhash", "minhash_pending")
     ]
-    assert counts == [0, 0, 0, 0]
+    assert counts == [1, 1, 0]
+    # The loaded index forgot the rolled-back document too: its seq is taken by the next record,
+    # and a copy of SAFETY must not be linked to that one (or to nothing that exists).
+    other = archive.add(_doc(JUYOU, DISCIPLINE, "juyou")).record
+    copy = archive.add(_doc(HUIWEN, texts.fill_masks(SAFETY), "huiwen"))
+    assert (copy.status, copy.record.dup_of) == ("new", None)
+    assert archive.add(_doc(JIANBIAO, texts.fill_masks(DISCIPLINE))).record.dup_of == other.id
 
 
 def test_index_on_a_plain_store(db_path: Path) -> None:
