@@ -11,7 +11,7 @@ and for each size prints:
 
 * **insert throughput**: documents per second through ``Archive.add``, one transaction per
   document (the crawler's path: exact hash, sketch, near-duplicate lookup, record, sighting,
-  signature and 32 band rows), timed over the last ``--adds`` documents of the size, i.e. with
+  signature, and the signature into the loaded in-memory index), timed over the last ``--adds`` documents of the size, i.e. with
   the archive already that large;
 * **lookup time**: ``index.find(sketch, url=...)`` alone, and ``index.sketch(text)`` +
   ``find``, median and p99 over ``--lookups`` queries (half near-duplicates of stored documents
@@ -19,10 +19,13 @@ and for each size prints:
   the number of LSH candidates per query; then the same queries again with the database file
   evicted from the OS page cache (``posix_fadvise(DONTNEED)`` on that file only; ``--no-cold``
   skips it);
-* **resident memory per indexed document**: a fresh process opens the filled archive and runs
-  the lookups; (VmRSS after - VmRSS before opening) / documents, and SQLite's cache setting;
+* **index load**: the time the first lookup of a process takes to load the stored signatures
+  into memory (``MinHashIndex.load``);
+* **resident memory per indexed document**: a fresh process opens the filled archive, loads the
+  index and runs the lookups; (VmRSS after - VmRSS before opening) / documents, and SQLite's
+  cache setting;
 * **disk**: the ``.db`` (+ ``-wal``) file and the WARC directory, in total and per document, and
-  the near-duplicate tables' share (SQLite ``dbstat``); the band keys shared by 100+ documents.
+  the near-duplicate tables' share (SQLite ``dbstat``).
 
 The documents before the timed ``--adds`` go through the same ``Archive.add`` with two
 differences that only save wall time: ``--batch`` adds share one transaction (nested
@@ -96,7 +99,7 @@ UNRELATED_BASE = 10**12
 TARGET_P99_MS = 2.0
 TARGET_RSS_BYTES_PER_DOC = 1024
 TARGET_RATIO = 2.0
-#: A band key shared by at least this many documents is reported as hot.
+#: A query sharing a bucket with at least this many documents is counted as hot.
 HOT = 100
 
 # ---------------------------------------------------------------------------------------------
@@ -488,6 +491,11 @@ def lookup_worker(args: dict[str, Any]) -> dict[str, Any]:
     rss_opened = rss_bytes()
     index = arch.near_index
     assert index is not None  # noqa: S101 - open_archive attaches it
+    # What the first lookup of a crawl does: load the stored signatures into the BandTable.
+    t0 = time.perf_counter()
+    table = index.load()  # type: ignore[attr-defined]
+    load_ms = 1000 * (time.perf_counter() - t0)
+    rss_loaded = rss_bytes()
     finds: list[float] = []
     totals: list[float] = []
     answers: list[str | None] = []
@@ -523,16 +531,11 @@ def lookup_worker(args: dict[str, Any]) -> dict[str, Any]:
     found_ok = found_wrong = missed = false_match = 0
     candidates: list[int] = []
     compared: list[int] = []
-    lookup_sql = getattr(index, "_lookup_sql", None)  # what find reads (an internal of MinHashIndex)
-    where = " OR ".join("(band = ? AND key = ?)" for _ in range(DEFAULT_PARAMS.bands))
-    count_sql = f"SELECT count(DISTINCT seq) FROM minhash_bands WHERE {where}"  # noqa: S608 - constant
     similarity: list[float] = []
     for (_url, text, source), found in zip(queries, answers, strict=True):
         sk = index.sketch(text)
-        keys = [v for b, k in enumerate(sk.keys) for v in (b, k)]
-        candidates.append(conn.execute(count_sql, keys).fetchone()[0])
-        if isinstance(lookup_sql, str):
-            compared.append(len(conn.execute(lookup_sql, keys).fetchall()))
+        candidates.append(len(table.candidates(sk.keys, bucket_limit=None, max_candidates=None)))
+        compared.append(len(table.candidates(sk.keys)))
         if source is None:
             false_match += found is not None
             continue
@@ -556,6 +559,8 @@ def lookup_worker(args: dict[str, Any]) -> dict[str, Any]:
         "indexed": indexed,
         "lookups": len(queries),
         "open_ms": open_ms,
+        "load_ms": load_ms,
+        "table_bytes": table.nbytes,
         "find_p50_ms": 1000 * statistics.median(finds),
         "find_p99_ms": 1000 * pct(finds, 0.99),
         "find_max_ms": 1000 * finds[-1],
@@ -577,12 +582,13 @@ def lookup_worker(args: dict[str, Any]) -> dict[str, Any]:
         "candidates_p99": pct(sorted(candidates), 0.99),
         "candidates_max": max(candidates),
         "queries_100_candidates": sum(n >= HOT for n in candidates),
-        "compared_p50": pct(sorted(compared), 0.50) if compared else None,
-        "compared_p99": pct(sorted(compared), 0.99) if compared else None,
-        "compared_max": max(compared) if compared else None,
+        "compared_p50": pct(sorted(compared), 0.50),
+        "compared_p99": pct(sorted(compared), 0.99),
+        "compared_max": max(compared),
         "code_fingerprint": fingerprint,
         "rss_before_bytes": rss_before,
         "rss_opened_bytes": rss_opened,
+        "rss_loaded_bytes": rss_loaded,
         "rss_after_bytes": rss_after,
         "rss_hwm_bytes": hwm,
         "rss_growth_bytes": rss_after - rss_before,
@@ -646,7 +652,7 @@ def disk_usage(workdir: Path, docs: int) -> dict[str, Any]:
 
 def table_sizes(path: Path) -> dict[str, int] | None:
     """Bytes of the near-duplicate tables (SQLite ``dbstat``), or None without it."""
-    names = ("minhash", "minhash_bands", "minhash_pending")
+    names = ("minhash", "minhash_pending")
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
@@ -660,28 +666,6 @@ def table_sizes(path: Path) -> dict[str, int] | None:
     except sqlite3.Error:
         return None
     return {name: int(size) for name, size in rows}
-
-
-def hot_keys(path: Path) -> dict[str, Any]:
-    """The band keys shared by ``HOT`` or more documents (one pass over ``minhash_bands``)."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        rows = conn.execute(
-            "SELECT band, key, count(*) AS n FROM minhash_bands GROUP BY band, key HAVING n >= ? ORDER BY n DESC",
-            (HOT,),
-        ).fetchall()
-        all_rows = conn.execute("SELECT count(*) FROM minhash_bands").fetchone()[0]
-    finally:
-        conn.close()
-    by_band = collections.Counter(band for band, _, _ in rows)
-    return {
-        "keys": len(rows),
-        "rows": sum(n for _, _, n in rows),
-        "all_rows": all_rows,
-        "largest": rows[0][2] if rows else 0,
-        "largest_band": rows[0][0] if rows else None,
-        "by_band": dict(sorted(by_band.items())),
-    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -731,6 +715,7 @@ def render(results: list[dict[str, Any]]) -> str:
         "find p99 ms",
         "sketch+find p50 ms",
         "sketch+find p99 ms",
+        "index load s",
         "repeated find p50 / p99 ms",
         "RSS growth B/doc",
         "disk MB",
@@ -748,6 +733,7 @@ def render(results: list[dict[str, Any]]) -> str:
                 f"{lk['find_p99_ms']:.3f}",
                 f"{lk['sketch_find_p50_ms']:.3f}",
                 f"{lk['sketch_find_p99_ms']:.3f}",
+                f"{lk['load_ms'] / 1000:,.1f}" if "load_ms" in lk else "n/a",
                 f"{lk['find_warm_p50_ms']:.3f} / {lk['find_warm_p99_ms']:.3f}" if "find_warm_p99_ms" in lk else "n/a",
                 f"{lk['rss_growth_bytes_per_doc']:,.1f}",
                 f"{disk['total_bytes'] / 1e6:,.0f}",
@@ -820,27 +806,19 @@ def details(r: dict[str, Any]) -> list[str]:
         f"min {lk['near_jaccard_min']:.2f} / median {lk['near_jaccard_median']:.2f}; {lk['unrelated_queries']} "
         f"unrelated); found {lk['near_found']}, wrong root {lk['near_wrong_root']}, missed {lk['near_missed']}; "
         f"unrelated matched {lk['unrelated_matched']}; find max {lk['find_max_ms']:.2f} ms; "
-        f"open {lk['open_ms']:.1f} ms; load average {lk['loadavg_before']:.1f} before, {lk['loadavg_after']:.1f} after"
+        f"open {lk['open_ms']:.1f} ms, loading the index (first lookup) {lk['load_ms'] / 1000:,.1f} s "
+        f"for {lk['table_bytes'] / 1e6:,.0f} MB of arrays; load average {lk['loadavg_before']:.1f} before, {lk['loadavg_after']:.1f} after"
     )
     out.append(
-        f"  LSH candidates per query (records sharing a band key): mean {lk['candidates_mean']:.1f}, p50 "
+        f"  LSH candidates per query (documents sharing a bucket): mean {lk['candidates_mean']:.1f}, p50 "
         f"{lk['candidates_p50']}, p90 {lk['candidates_p90']}, p99 {lk['candidates_p99']}, max {lk['candidates_max']}; "
         f"{lk['queries_100_candidates']} of {lk['lookups']:,} queries have {HOT}+"
         + (
-            f"; rows find reads: p50 {lk['compared_p50']}, p99 {lk['compared_p99']}, max {lk['compared_max']}"
+            f"; signatures find compares (bounded): p50 {lk['compared_p50']}, p99 {lk['compared_p99']}, max {lk['compared_max']}"
             if lk.get("compared_max") is not None
             else ""
         )
     )
-    hot = r.get("hot_keys")
-    if hot and not hot["keys"]:
-        out.append(f"  hot band keys: none is shared by {HOT}+ documents")
-    elif hot:
-        out.append(
-            f"  hot band keys: {hot['keys']:,} (band, key) pairs are shared by {HOT}+ documents ({hot['rows']:,} of "
-            f"{hot['all_rows']:,} band rows); the largest by {hot['largest']:,} (band {hot['largest_band']}); "
-            f"by band: {hot['by_band']}"
-        )
     if r.get("cold"):
         cold = r["cold"]
         out.append(
@@ -850,7 +828,7 @@ def details(r: dict[str, Any]) -> list[str]:
     sq = lk["sqlite"]
     out.append(
         f"  memory (fresh process): VmRSS {lk['rss_before_bytes'] / mb:.1f} MB before opening, "
-        f"{lk['rss_opened_bytes'] / mb:.1f} MB opened, {lk['rss_after_bytes'] / mb:.1f} MB after the lookups "
+        f"{lk['rss_opened_bytes'] / mb:.1f} MB opened, {lk['rss_loaded_bytes'] / mb:.1f} MB loaded, {lk['rss_after_bytes'] / mb:.1f} MB after the lookups "
         f"(growth {lk['rss_growth_bytes'] / mb:.2f} MB; peak {lk['rss_hwm_bytes'] / mb:.1f} MB); SQLite "
         f"cache_size {sq['cache_size']} ({'KiB' if sq['cache_size'] < 0 else 'pages'}), page_size {sq['page_size']}, "
         f"mmap_size {sq['mmap_size']}"
@@ -861,8 +839,7 @@ def details(r: dict[str, Any]) -> list[str]:
         idx = sum(tables.values())
         index_part = (
             f"; near-duplicate tables {idx / 1e6:,.0f} MB = {idx / r['documents']:,.0f} B/doc "
-            f"(minhash {tables.get('minhash', 0) / r['documents']:,.0f}, minhash_bands "
-            f"{tables.get('minhash_bands', 0) / r['documents']:,.0f})"
+            f"(minhash {tables.get('minhash', 0) / r['documents']:,.0f})"
         )
     out.append(
         f"  disk: {DB_NAME} {disk['db_bytes'] / 1e6:,.0f} MB, -wal {disk['wal_bytes'] / 1e6:,.1f} MB, WARC dir "
@@ -978,7 +955,6 @@ def main() -> int:  # noqa: PLR0915 - the run, step by step
                 log("  the same lookups with the archive evicted from the OS page cache")
                 cold = run_lookups(uri, args.seed, size, args.lookups)
             tables = table_sizes(db)
-            hot = hot_keys(db)
             results.append(
                 {
                     "size": size,
@@ -991,7 +967,6 @@ def main() -> int:  # noqa: PLR0915 - the run, step by step
                     "cold": cold,
                     "disk": disk,
                     "tables": tables,
-                    "hot_keys": hot,
                     "seconds": time.perf_counter() - t_size,
                 }
             )
