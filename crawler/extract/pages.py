@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -24,17 +24,38 @@ MAX_SEGMENT_PAGE = 50
 _PAGE_QUERY = re.compile(r"(?:^|&)(?:page|p|pn)=(?P<n>\d+)(?:&|$)")
 
 
-def _page_key(url: str) -> tuple[str, int]:
-    """(the article's first-page key, page number) of `stem_N.html` or `…?page=N` URLs."""
-    parts = urlsplit(url)
+def _split_page(url: str, *, segment: bool = False) -> tuple[SplitResult, int]:
+    """Page 1's URL (parts, no fragment) and the page number of `url`: 1 when it names no page.
+
+    The forms are `?page=N`, `stem_N.html` and, with `segment`, WordPress's `/archives/123/N`.
+    Segments are opt-in: as the last segment of a first page's own URL (`/archives/12`), a small
+    number is the document's, not a page's. `stem_1.html` comes back as page 1 of `stem.html`
+    (TRS sites count further pages from `_1`; callers tell it apart by its path).
+    """
+    parts = urlsplit(url)._replace(fragment="")
     query = _PAGE_QUERY.search(parts.query)
     if query:
         rest = _PAGE_QUERY.sub("&", parts.query).strip("&")
-        return f"{parts.path}?{rest}", int(query["n"])
+        return parts._replace(query=rest), int(query["n"])
     match = _PAGE_N.match(parts.path)
     if match:
-        return f"{match['stem']}{match['ext']}?{parts.query}", int(match["n"])
-    return f"{parts.path}?{parts.query}", 1
+        return parts._replace(path=f"{match['stem']}{match['ext']}"), int(match["n"])
+    parent, _, tail = parts.path.rstrip("/").rpartition("/")
+    if segment and parent and (number := _segment_page(tail)):
+        return parts._replace(path=parent, query=""), number
+    return parts, 1
+
+
+def _segment_page(segment: str) -> int | None:
+    if segment.isdigit() and not segment.startswith("0") and 1 < int(segment) <= MAX_SEGMENT_PAGE:
+        return int(segment)
+    return None
+
+
+def _page_key(url: str) -> tuple[str, int]:
+    """(the article's first-page key, page number) of `stem_N.html` or `…?page=N` URLs."""
+    first, number = _split_page(url)
+    return f"{first.path}?{first.query}", number
 
 
 def find_next_pages(tree: HtmlElement, url: str) -> tuple[str, ...]:
@@ -57,9 +78,8 @@ def find_next_pages(tree: HtmlElement, url: str) -> tuple[str, ...]:
             pages[other] = absolute
             continue
         path = urlsplit(absolute).path
-        tail = path[len(below):].strip("/") if path.startswith(below) else ""
-        if tail.isdigit() and 1 < int(tail) <= MAX_SEGMENT_PAGE and not tail.startswith("0"):
-            pages[int(tail)] = absolute
+        if path.startswith(below) and (segment_page := _segment_page(path[len(below) :].strip("/"))):
+            pages[segment_page] = absolute
     return tuple(pages[n] for n in sorted(pages))
 
 
@@ -74,18 +94,10 @@ def _link_text(link: HtmlElement) -> str:
 
 def _first_page_url(url: str) -> str | None:
     """Page 1's URL if `url` has the form of a further page (stem_N.html, ?page=N, /archives/123/N)."""
-    parts = urlsplit(url)
-    query = _PAGE_QUERY.search(parts.query)
-    if query:
-        rest = _PAGE_QUERY.sub("&", parts.query).strip("&")
-        return parts._replace(query=rest, fragment="").geturl() if int(query["n"]) > 1 else None
-    match = _PAGE_N.match(parts.path)
-    if match:
-        return parts._replace(path=f"{match['stem']}{match['ext']}", fragment="").geturl()
-    parent, _, tail = parts.path.rstrip("/").rpartition("/")
-    if tail.isdigit() and 1 < int(tail) <= MAX_SEGMENT_PAGE and not tail.startswith("0") and parent:
-        return parts._replace(path=parent, query="", fragment="").geturl()
-    return None
+    first, number = _split_page(url, segment=True)
+    # stem_1.html is further (TRS page 2); ?page=1 is page 1 itself.
+    further = number > 1 or first.path != urlsplit(url).path
+    return first.geturl() if further else None
 
 
 def first_page_of(tree: HtmlElement, url: str) -> str | None:
