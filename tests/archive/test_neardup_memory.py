@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import platform
+
 import numpy as np
 import pytest
 
 import archive.neardup_memory
 from archive.neardup import DEFAULT_PARAMS, band_key_matrix, signature
-from archive.neardup_memory import BUCKET_LIMIT, BandTable, bucket_keys
+from archive.neardup_memory import BUCKET_LIMIT, BandTable, bucket_keys, release_free_memory
 from tests.archive import texts
 from tests.archive.texts import DISCIPLINE, RURAL, SAFETY
 
@@ -79,3 +81,9 @@ def test_memory_per_document_is_the_compact_layout(rows: int) -> None:
     _append(table, list(range(1, rows + 1)), list(range(1, rows + 1)), sigs)
     used = 32 * 8 + 128 * 2 + 2 * 8  # entries, 16-bit signature, seq and root
     assert table.nbytes <= used * rows + 1024 * (128 * 2 + 16)  # plus the columns' spare room
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
+def test_free_memory_is_handed_back_on_glibc() -> None:
+    assert archive.neardup_memory._malloc_trim() is not None
+    assert isinstance(release_free_memory(), bool)

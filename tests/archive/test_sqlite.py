@@ -110,6 +110,26 @@ def test_failed_transaction_rolls_back_everything(archive, doc) -> None:
     assert archive.add(doc()).status == "new"
 
 
+def test_rollback_callbacks_run_only_when_the_transaction_rolls_back(archive, doc) -> None:
+    store = archive.store
+    undone: list[int] = []
+    with pytest.raises(RuntimeError, match=r"inside store\.transaction"):
+        store.on_rollback(lambda: undone.append(0))
+    assert store.transaction_id is None
+    with store.transaction():
+        first = store.transaction_id
+        store.on_rollback(lambda: undone.append(1))
+    with pytest.raises(ValueError), store.transaction():  # noqa: PT012 - the block is the test
+        assert store.transaction_id not in (None, first)
+        store.on_rollback(lambda: undone.append(2))
+        store.on_rollback(lambda: undone.append(3))
+        raise ValueError
+    assert undone == [3, 2]  # the committed one never runs; the others newest first
+    with store.transaction():
+        pass
+    assert undone == [3, 2]  # and they do not leak into the next transaction
+
+
 def test_foreign_keys_are_enforced(db_path: Path) -> None:
     store = SqliteStore(db_path)
     try:
