@@ -21,13 +21,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from numpy.typing import NDArray
 
     from archive.neardup import MinHashParams
 
-__all__ = ["BUCKET_LIMIT", "MAX_CANDIDATES", "BandTable", "release_free_memory"]
+__all__ = ["BUCKET_LIMIT", "MAX_CANDIDATES", "BandTable", "Batch", "release_free_memory"]
+
+#: ``BandTable.append``'s arguments: seqs, root seqs, ``(n, num_perm)`` signatures, ``(n, bands)``
+#: band keys.
+Batch = tuple["Sequence[int] | NDArray[np.int64]", "Sequence[int] | NDArray[np.int64]",
+              "NDArray[np.uint32]", "NDArray[np.int64]"]
 
 #: Stock phrases make some buckets hold thousands of unrelated documents that share one band each;
 #: so each bucket contributes at most BUCKET_LIMIT members (the earliest), and the signatures of
@@ -90,6 +95,13 @@ class _Column:
     def truncate(self, size: int) -> None:
         self.size = min(size, self.size)
 
+    def reserve(self, capacity: int) -> None:
+        # np.empty maps pages lazily: capacity that is never written never becomes resident.
+        if capacity > len(self._data):
+            grown = np.empty((capacity, *self._data.shape[1:]), dtype=self._data.dtype)
+            grown[: self.size] = self._data[: self.size]
+            self._data = grown
+
     @property
     def nbytes(self) -> int:
         return int(self._data.nbytes)
@@ -146,15 +158,53 @@ class BandTable:
         """
         if not len(seqs):
             return
-        start = len(self)
-        positions = np.arange(start, start + len(seqs), dtype=np.uint64)
-        entries = (bucket_keys(band_keys) << _S32) | positions[:, None]
+        entries = self._add_columns(seqs, roots, signatures, band_keys)
         self._recent = _merge(self._recent, np.sort(entries, axis=None))
         if len(self._recent) >= _RECENT_LIMIT:
             self._entries, self._recent = _merge(self._entries, self._recent), self._recent[:0]
+
+    def load(self, batches: Iterable[Batch], expected: int) -> None:
+        """Add many documents at once (``append``'s arguments, batch by batch).
+
+        Their entries are written unsorted into one array and sorted once, in place: a million
+        documents load with one array of entries in memory, not one per merge.
+
+        Args:
+            batches: ``(seqs, roots, signatures, band_keys)`` tuples, seqs ascending.
+            expected: How many documents, or more (unused room costs no resident memory).
+        """
+        bands = self.params.bands
+        fresh = np.empty(expected * bands, dtype=np.uint64)
+        for column in (self._seq, self._root, self._sig):
+            column.reserve(len(self) + expected)
+        filled = 0
+        for seqs, roots, signatures, band_keys in batches:
+            entries = self._add_columns(seqs, roots, signatures, band_keys).ravel()
+            if filled + len(entries) > len(fresh):  # more than expected: grow (not expected)
+                fresh = np.concatenate([fresh[:filled], np.empty(len(fresh) // 4 + len(entries), dtype=np.uint64)])
+            fresh[filled : filled + len(entries)] = entries
+            filled += len(entries)
+        loaded = fresh[:filled]
+        loaded.sort()
+        # One sorted array again, so that older positions still come first in every bucket.
+        self._entries = _merge(_merge(self._entries, self._recent), loaded)
+        self._recent = self._recent[:0]
+
+    def _add_columns(
+        self,
+        seqs: Sequence[int] | NDArray[np.int64],
+        roots: Sequence[int] | NDArray[np.int64],
+        signatures: NDArray[np.uint32],
+        band_keys: NDArray[np.int64],
+    ) -> NDArray[np.uint64]:
+        # Stores the columns; returns the documents' (n, bands) entries, unsorted.
+        start = len(self)
+        positions = np.arange(start, start + len(seqs), dtype=np.uint64)
         self._seq.extend(np.asarray(seqs, dtype=np.int64))
         self._root.extend(np.asarray(roots, dtype=np.int64))
         self._sig.extend(_low16(signatures))
+        entries: NDArray[np.uint64] = (bucket_keys(band_keys) << _S32) | positions[:, None]
+        return entries
 
     def truncate(self, size: int) -> None:
         """Forget every document from position ``size`` on (their transaction rolled back)."""
@@ -215,9 +265,10 @@ def _low16(signatures: NDArray[np.uint32]) -> NDArray[np.uint16]:
 
 
 def _merge(a: NDArray[np.uint64], b: NDArray[np.uint64]) -> NDArray[np.uint64]:
-    # Both sorted: insert b at its places in a (one copy of a, no sort of it).
+    # Both sorted: insert b at its places in a (one copy of a, no sort of it). Arrays are never
+    # changed in place once merged, so returning an argument as it is shares nothing that moves.
     if not len(a):
-        return b.copy()
+        return b
     if not len(b):
         return a
     merged: NDArray[np.uint64] = np.insert(a, np.searchsorted(a, b), b)

@@ -26,7 +26,7 @@ from archive.neardup import (
     band_keys,
     signature,
 )
-from archive.neardup_memory import BandTable, release_free_memory
+from archive.neardup_memory import BandTable, Batch, release_free_memory
 from archive.sqlite import SqliteStore
 
 if TYPE_CHECKING:
@@ -139,20 +139,32 @@ class MinHashIndex:
             self._undo_for = txn
             self.store.on_rollback(functools.partial(table.truncate, len(table)))
         before = len(table)
+        newest = self.conn.execute("SELECT max(seq) FROM minhash").fetchone()[0] or 0
+        if newest <= table.last_seq:
+            return table
         cursor = self.conn.execute(_SINCE_SQL, (table.last_seq,))
-        while rows := cursor.fetchmany(_LOAD_BATCH):
-            sigs = np.frombuffer(b"".join(row[2] for row in rows), dtype=self._dtype)
-            sigs = sigs.reshape(len(rows), self.params.num_perm)
-            seqs, roots = [row[0] for row in rows], [row[1] for row in rows]
-            table.append(seqs, roots, sigs, band_key_matrix(sigs, self.params))
-        if len(table) - before > _LOAD_BATCH:
-            release_free_memory()
-            logger.info(
-                "near-duplicate index of %s: loaded %d signatures in %.1f s (%.0f MB in memory)",
-                self.store.location, len(table) - before, time.perf_counter() - started,
-                table.nbytes / 1e6,
-            )
+        batches = (self._batch(rows) for rows in iter(lambda: cursor.fetchmany(_LOAD_BATCH), []))
+        if newest - table.last_seq <= _LOAD_BATCH:
+            for batch in batches:
+                table.append(*batch)
+            return table
+        # A load: seqs are an upper bound of the count (exact duplicates have no signature).
+        table.load(batches, expected=newest - table.last_seq)
+        release_free_memory()
+        logger.info(
+            "near-duplicate index of %s: loaded %d signatures in %.1f s (%.0f MB in memory)",
+            self.store.location,
+            len(table) - before,
+            time.perf_counter() - started,
+            table.nbytes / 1e6,
+        )
         return table
+
+    def _batch(self, rows: list[tuple[int, int, bytes]]) -> Batch:
+        sigs = np.frombuffer(b"".join(row[2] for row in rows), dtype=self._dtype)
+        sigs = sigs.reshape(len(rows), self.params.num_perm)
+        seqs, roots = [row[0] for row in rows], [row[1] for row in rows]
+        return seqs, roots, sigs, band_key_matrix(sigs, self.params)
 
     def add(self, record_id: str, sketch: Sketch | None) -> None:
         """Index the stored record ``record_id`` (call inside the transaction that inserted it).

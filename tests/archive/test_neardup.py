@@ -94,9 +94,13 @@ def test_signature_is_datasketch_minhash_bit_for_bit() -> None:
 def test_fast_normalisation_equals_nfkc() -> None:
     rng = random.Random(0)  # noqa: S311 - test data
     alphabet = [chr(c) for c in [*range(0x20, 0x250), *range(0x2000, 0x2100), *range(0x3000, 0x3100),
-                                 *range(0xFE00, 0xFFFF), 0x301, 0x1100, 0x1161, 0xAC00, 0x1F600]]
-    samples = [SAFETY, RURAL, "第一条\u3000ＡＢＣ……", *(
-        "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(2000)
+                                 *range(0xFE00, 0xFFFF), 0x301, 0x1100, 0x1161, 0xAC00, 0x1F600,
+                                 # combining marks, Hangul jamo, enclosed and compatibility CJK,
+                                 # Kangxi radicals, and ideographs to split the text at
+                                 *range(0x300, 0x370), *range(0x1100, 0x1200), *range(0x3200, 0x3400),
+                                 *range(0x2F00, 0x2FE0), *range(0xF900, 0xFB00), 0x4E00, 0x4E00, 0x9FFF, 0x4E8C]]
+    samples = [SAFETY, RURAL, "第一条\u3000ＡＢＣ……", "会议Ⅲ①\u0301㈠㎡第\u0301二", *(
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(5000)
     )]
     for text in samples:
         assert normalize_text(text) == "".join(unicodedata.normalize("NFKC", text).split())

@@ -87,3 +87,30 @@ def test_memory_per_document_is_the_compact_layout(rows: int) -> None:
 def test_free_memory_is_handed_back_on_glibc() -> None:
     assert archive.neardup_memory._malloc_trim() is not None
     assert isinstance(release_free_memory(), bool)
+
+
+@pytest.mark.parametrize("expected", [5, 40, 400])  # too few (the array grows), exact, spare room
+def test_load_gives_the_table_append_gives(expected: int) -> None:
+    rng = np.random.default_rng(3)
+    sigs = rng.integers(0, 2**32, size=(40, 128), dtype=np.uint32)
+    keys = rng.integers(0, 4, size=(40, 32), dtype=np.int64)  # few keys: crowded buckets
+    appended, loaded = BandTable(DEFAULT_PARAMS), BandTable(DEFAULT_PARAMS)
+    for table in (appended, loaded):  # a few documents already there, still in the small array
+        table.append([1, 2], [1, 1], sigs[:2], keys[:2])
+    appended.append(list(range(3, 41)), list(range(3, 41)), sigs[2:], keys[2:])
+    batches = [(list(range(s + 1, s + 11)), list(range(s + 1, s + 11)), sigs[s : s + 10], keys[s : s + 10])
+               for s in range(2, 40, 10)]
+    batches[-1] = tuple(part[:8] for part in batches[-1])  # 38 documents in 4 batches
+    loaded.load(batches, expected=expected)
+    assert (len(loaded), loaded.last_seq) == (40, 40)
+    for query in keys[:10]:
+        assert loaded.candidates(query).tolist() == appended.candidates(query).tolist()
+        # Full buckets keep their earliest members, whichever array they came from.
+        assert (
+            loaded.candidates(query, bucket_limit=3).tolist() == appended.candidates(query, bucket_limit=3).tolist()
+        )
+        assert (
+            loaded.candidates(query, bucket_limit=None, max_candidates=None).tolist()
+            == appended.candidates(query, bucket_limit=None, max_candidates=None).tolist()
+        )
+    assert loaded.matches(sigs[5], keys[5].tolist()) == [(6, 6)]
