@@ -1,8 +1,9 @@
 """A dated, deduplicating archive of documents crawled from template-document sites.
 
 Storage sits behind ``ArchiveStore`` (SQLite, chosen by URI scheme); raw HTTP captures go to WARC
-files beside it, the near-duplicate index (MinHash LSH, ``MinHashIndex``) into tables of the same
-database. This package never imports Scrapy or ``crawler``.
+files beside it, the near-duplicate index's signatures (MinHash LSH, ``MinHashIndex``) into a
+table of the same database, its LSH buckets into memory (``BandTable``). This package never
+imports Scrapy or ``crawler``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Near-duplicate detection: character shingles, MinHash signatures and their LSH band keys.
 
-The index (``MinHashIndex``: signatures and band keys in tables of the archive's own SQLite file)
-is in ``archive.neardup_sqlite``; the parameters and the measurements behind them are in
+The index (``MinHashIndex``: signatures in the archive's own SQLite file, LSH buckets in memory)
+is in ``archive.neardup_sqlite`` and ``archive.neardup_memory``; the parameters and the measurements behind them are in
 ``docs/neardup.md``.
 """
 
