@@ -387,6 +387,22 @@ def test_archive_from_before_the_index_gets_the_tables_and_reindexes(db_path: Pa
     assert result.record.dup_of == "r1"
 
 
+def test_archive_with_a_band_table_upgrades_and_keeps_finding_its_documents(db_path: Path) -> None:
+    with open_archive(db_path) as old:
+        root = old.add(_doc(BAINA, SAFETY)).record
+    conn = sqlite3.connect(db_path)  # as schema 3 left it: band keys in a table
+    conn.execute("CREATE TABLE minhash_bands (band INTEGER, key INTEGER, seq INTEGER)")
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+    with open_archive(db_path) as upgraded:
+        tables = {name for (name,) in upgraded.store.conn.execute("SELECT name FROM sqlite_master")}
+        assert "minhash_bands" not in tables
+        assert upgraded.store.schema_version == len(MIGRATIONS) == 4
+        result = upgraded.add(_doc(JUYOU, texts.fill_masks(SAFETY), "juyou"))
+    assert (result.match, result.record.dup_of) == ("near", root.id)
+
+
 def test_reindex_with_new_parameters_rebuilds_everything(archive) -> None:
     archive.add(_doc(BAINA, SAFETY))
     archive.add(_doc(JUYOU, SAFETY, "juyou"))  # exact: marked, not hashed
