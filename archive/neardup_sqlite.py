@@ -82,7 +82,8 @@ class MinHashIndex:
             raise SchemaError(_mismatch_message(store.location, stored, self.params))
         self._dtype = np.dtype("<u4")
         self._table: BandTable | None = None  # loaded by the first lookup
-        self._undo_for: int | None = None  # the transaction whose rollback truncates the table
+        self._table_generation: str | None = None  # the rebuild count the table was loaded at
+        self._undo_for: tuple[int, int] | None = None  # (transaction, table) with an undo hook
         if not rebuild and (pending := self.pending()):
             logger.warning(
                 "archive %s: %d record(s) are not in the near-duplicate index (stored before it "
@@ -131,15 +132,18 @@ class MinHashIndex:
         # positions in the table follow seqs. Rows this transaction wrote are read too; if it
         # rolls back, the table forgets them with it.
         started = time.perf_counter()
+        newest, generation = self.conn.execute(_STATE_SQL).fetchone()
+        newest = newest or 0
         table = self._table
-        if table is None:
+        if table is None or generation != self._table_generation:
+            # First use, or another process rebuilt the index (rows may have seqs below ours).
             table = self._table = BandTable(self.params)
+            self._table_generation = generation
         txn = self.store.transaction_id
-        if txn is not None and self._undo_for != txn:
-            self._undo_for = txn
+        if txn is not None and self._undo_for != (txn, id(table)):
+            self._undo_for = (txn, id(table))
             self.store.on_rollback(functools.partial(table.truncate, len(table)))
         before = len(table)
-        newest = self.conn.execute("SELECT max(seq) FROM minhash").fetchone()[0] or 0
         if newest <= table.last_seq:
             return table
         cursor = self.conn.execute(_SINCE_SQL, (table.last_seq,))
@@ -235,6 +239,7 @@ class MinHashIndex:
                 ):
                     self.conn.execute(statement)
                 _write_params(self.conn, self.params)
+                self.conn.execute(_BUMP_GENERATION_SQL)
             self._stale = False
         # Rebuilt rows may take seqs below the loaded ones: load them all again on next use.
         self._table = None
@@ -249,6 +254,10 @@ class MinHashIndex:
             done += len(rows)
             if progress is not None:
                 progress(done)
+        if done:
+            with self.store.transaction():
+                # Rows below other processes' loaded seqs: tell them to load again.
+                self.conn.execute(_BUMP_GENERATION_SQL)
         logger.info("near-duplicate index of %s: indexed %d record(s)", self.store.location, done)
         return done
 
@@ -310,6 +319,15 @@ LIMIT ?
 
 
 _SINCE_SQL = "SELECT seq, root, signature FROM minhash WHERE seq > ? ORDER BY seq"
+# A rebuild counts itself in archive_meta, so that processes holding a table load it again.
+_STATE_SQL = (
+    "SELECT (SELECT max(seq) FROM minhash), "
+    "(SELECT value FROM archive_meta WHERE key = 'minhash.generation')"
+)
+_BUMP_GENERATION_SQL = (
+    "INSERT OR REPLACE INTO archive_meta (key, value) VALUES ('minhash.generation', "
+    "coalesce((SELECT CAST(value AS INTEGER) FROM archive_meta WHERE key = 'minhash.generation'), 0) + 1)"
+)
 _LOAD_BATCH = 20_000
 
 _URLS_SQL = (

@@ -387,6 +387,17 @@ def test_archive_from_before_the_index_gets_the_tables_and_reindexes(db_path: Pa
     assert result.record.dup_of == "r1"
 
 
+def test_a_reindex_by_another_process_is_loaded_by_the_next_lookup(db_path: Path) -> None:
+    with open_archive(db_path, near_dup=False) as exact_only:
+        root = exact_only.add(_doc(BAINA, SAFETY)).record  # seq 1, not indexed
+    with open_archive(db_path) as crawl:
+        crawl.add(_doc(JUYOU, RURAL, "juyou"))  # seq 2: the crawl's table holds seqs up to 2
+        with open_archive(db_path, near_dup=False) as other:
+            assert reindex(other, missing_only=True) == 1  # indexes seq 1, below the crawl's
+        result = crawl.add(_doc(HUIWEN, texts.fill_masks(SAFETY), "huiwen"))
+    assert (result.match, result.record.dup_of) == ("near", root.id)
+
+
 def test_archive_with_a_band_table_upgrades_and_keeps_finding_its_documents(db_path: Path) -> None:
     with open_archive(db_path) as old:
         root = old.add(_doc(BAINA, SAFETY)).record
