@@ -15,11 +15,11 @@ from dateparser.date import DateDataParser
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
-# 时间:/日期: alone label the page's date, but 成文日期: (a 公文's signing date), 会议时间: or
-# 截止日期: name another date.
+# 时间:/日期: alone label the page's date, but 成文日期: (a 公文's signing date), 会议时间:,
+# 截止日期: or a forum user card's 注册时间: name another date.
 _LABEL = re.compile(
-    r"(?:(?:(?:发布|上传|更新|发表|录入)|(?<!成文|生效|印发|实施|截止|会议|活动|报名|开始|结束|出生))"
-    r"(?:时间|日期)\s*[:：]|(?:发布|发表|更新|上传)于)\s*"
+    r"(?:(?:(?:发布|上传|更新|发表|录入)|(?<!成文|生效|印发|实施|截止|会议|活动|报名|开始|结束|出生|注册|登录))"
+    r"(?:时间|日期)\s*[:：]|(?:发布|发表|更新|上传)于\s*[:：]?)\s*"
 )
 _ABSOLUTE = (
     r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"

@@ -87,6 +87,7 @@ _MAX_LINE = 120
 _MAX_BARE = 40
 # A text node this long is document prose: the page's header zone (title, date line) ends there.
 _BODY_START = 60
+_LINES_ABOVE = 4
 
 
 def _parent(node: Any) -> HtmlElement | None:
@@ -149,6 +150,8 @@ def date_line(tree: HtmlElement, profile: SiteProfile, title: str = "") -> str:
     if element is not None:
         return spaced_text(element)
     heading = _title_heading(tree, title)
+    if heading is not None and (line := _labelled_line_above(heading)):
+        return line
     zone = heading.xpath(".//text()|following::text()") if heading is not None else []
     bare = ""
     for node in zone:
@@ -177,6 +180,19 @@ def date_line(tree: HtmlElement, profile: SiteProfile, title: str = "") -> str:
         if value is not None and parse_date(line := f"{node.strip()}{clean_text(value)}", labelled_only=True):
             # 信息公开 tables: <td>发布日期：</td><td>2023-04-25</td>.
             return line
+    return ""
+
+
+def _labelled_line_above(heading: HtmlElement) -> str:
+    # Forums put the post's 发表于 line just above its subject, and the body right below it
+    # (where a notice's 时间：… line would pass for the page's date): the nearest few lines above
+    # the heading, labelled dates only.
+    for node in heading.xpath(f"preceding::text()[normalize-space()][position() <= {_LINES_ABOVE}]"):
+        parent = _parent(node)
+        if parent is None or parent.tag in ("script", "style") or _not_own(parent):
+            continue
+        if len(node) <= _MAX_LINE and parse_date(str(node), labelled_only=True):
+            return _own_line(parent)
     return ""
 
 

@@ -37,6 +37,8 @@ def test_labelled_date_wins_over_an_earlier_unlabelled_one() -> None:
         ("会议时间：2023年5月6日 9:00", None),
         ("成文日期：2023-04-20 发布日期：2023-04-25", "2023-04-25"),
         ("日期：2023/4/25", "2023-04-25"),
+        ("注册时间: 2019-05-12", None),  # a forum user card
+        ("发表于: 2023-07-06 10:20", "2023-07-06T10:20:00+08:00"),  # PHPWind's colon after 于
     ],
 )
 def test_only_publication_labels_count(line: str, expected: str | None) -> None:
@@ -60,3 +62,16 @@ def test_date_line_without_a_heading(page: str, expected: str) -> None:
     tree = lxml.html.fromstring(f"<html><body>{page}<p>{body}</p><ul><li>2024-01-01 其他通知</li></ul></body></html>")
     line = date_line(tree, GENERIC, "关于做好防汛工作的通知")
     assert read_published(line) == expected
+
+
+def test_forum_post_date_above_the_subject_wins_over_a_body_line_below() -> None:
+    # The post's 发表于 line sits above its subject; a notice's own 时间：… line below it is body.
+    page = (
+        "<table><tr><td><ul><li>注册时间: 2019-05-12</li><li>最后登录: 2024-03-09</li></ul></td>"
+        '<td><div><span>楼主</span><span>发表于: 2023-09-08 15:42</span></div>'
+        "<h1>关于举办培训班的通知</h1><div><p>各单位：</p><p>一、培训时间和地点</p>"
+        "<p>时间：2023年9月19日至20日，19日上午8:30前报到。</p><p>地点：县行政中心。</p>"
+        f"<p>{'请各单位高度重视，按时组织人员参加培训，确保培训取得实效。' * 4}</p></div></td></tr></table>"
+    )
+    tree = lxml.html.fromstring(f"<html><body>{page}</body></html>")
+    assert read_published(date_line(tree, GENERIC, "关于举办培训班的通知")) == "2023-09-08T15:42:00+08:00"
