@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 LINE_PATTERNS: tuple[str, ...] = (
     r"当前位置\s*[:：]",                      # breadcrumb
     r"您的位置\s*[:：]",
-    r"(?:发布|上传|更新)?(?:时间|日期)\s*[:：]\s*\d{4}",  # date line (seed 000)
+    # date line (seed 000); a sentence ending in 。 (a notice's 时间：…报到。) is text
+    r"(?:发布|上传|更新)?(?:时间|日期)\s*[:：]\s*\d{4}(?!.*[。；]\s*$)",
     r"[|｜]?\s*来源\s*[:：]\s*\S{0,20}$",     # source line without a date (seed 003)
     # intro (seeds 000, 002, 003), also after a stock opening sentence (…写下的文字。下面是小编…)
     r"(?:[^。！？]{0,60}[。！？])?(?:下面|以下)是小编.{0,120}(?:供大家参考|仅供参考|希望对|欢迎阅读|欢迎借鉴|欢迎参考|一起来看看)",
@@ -30,7 +31,8 @@ LINE_PATTERNS: tuple[str, ...] = (
     r".{0,40}ICP备\d+号",
     r"温馨提示\s*[:：]?$",                      # 温馨提示 heading (seed 004)
     r"网站客服\s*[:：]",
-    r"[-—–]\s*\d{1,3}\s*[-—–]$|第\s*\d{1,3}\s*页$|\d{1,3}\s*/\s*\d{1,3}$",   # preview page numbers
+    # page numbers of previews: - 2 -, 第2页, 第 2 页 / 共 3 页, 2/3
+    r"[-—–]\s*\d{1,3}\s*[-—–]$|第\s*\d{1,3}\s*页(?:\s*[/／]\s*共\s*\d{1,3}\s*页)?$|\d{1,3}\s*/\s*\d{1,3}$",
     r"(?:ID|大小|页数|格式|类型|下载次数|浏览次数|阅读次数)\s*[:：]\s*[\w.\s]{1,20}$",  # docshare info (seed 004)
     r"当前隐藏内容免费查看",                    # "show all" button
     r"(?:相关推荐|热门文章|猜你喜欢|相关文章|热门推荐)$",
@@ -39,6 +41,8 @@ LINE_PATTERNS: tuple[str, ...] = (
     r"以上就是.{0,80}的全部内容",
     r"分享到\s*[:：]?",
     r"(?:免费下载|立即下载|下载本文)",
+    r"^\[?\s*此帖被.{0,40}编辑\s*\]?$",           # forum edit note ([ 此帖被…重新编辑 ])
+    r"^[-—–\s]*END[-—–\s]*$",                      # WeChat articles' end mark
 )
 
 # Buttons and labels of page chrome (docx previews, share bars). A paragraph made only of these,
@@ -63,6 +67,8 @@ TRAILER_MARKERS: tuple[str, ...] = (
     "免费阅读已结束", "页未读", "继续阅读全文", "查看全文请下载", "下载文档查看全文",
     "(未完,全文共", "(未完，全文共", "当前仅显示", "篇幅有限", "仅展示部分内容", "完整版请下载",
     "内容未读", "开通VIP", "开通会员", "会员即可阅读", "会员免费阅读",
+    # Forums hide the rest of a post until the reader replies.
+    "回复本帖后才可以浏览", "回复后才可以浏览", "回复后才能浏览", "本帖隐藏的内容",
 )
 
 # Paragraph endings of a finished text; a preview ending otherwise stops mid-sentence.

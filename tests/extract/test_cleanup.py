@@ -82,3 +82,24 @@ def test_intro_after_a_stock_sentence_and_vip_trailer() -> None:
         "t", PROFILE,
     )
     assert (kept, truncated) == (["通过这次学习，我深刻认识到……"], True)
+
+
+def test_forum_and_wechat_chrome_go_and_a_notice_time_line_stays() -> None:
+    kept, truncated = clean_paragraphs(
+        [
+            "时间：2023年9月19日至20日，19日上午8:30前报到。",  # a sentence: the notice's text
+            "第 2 页 / 共 3 页",
+            "[ 此帖被小刘写材料在2023-07-07 09:12重新编辑 ]",
+            "- END -",
+            "以上报告，请予审议。",
+        ],
+        "t", PROFILE,
+    )
+    assert (kept, truncated) == (["时间：2023年9月19日至20日，19日上午8:30前报到。", "以上报告，请予审议。"], False)
+
+
+def test_forum_reply_to_view_box_truncates() -> None:
+    kept, truncated = clean_paragraphs(
+        ["第一段。", "此处隐藏了剩余的 6 段内容，回复本帖后才可以浏览", "快速回复"], "t", PROFILE,
+    )
+    assert (kept, truncated) == (["第一段。"], True)
