@@ -1,8 +1,8 @@
 """Near-duplicate detection: character shingles, MinHash signatures and their LSH band keys.
 
 The index (``MinHashIndex``: signatures in the archive's own SQLite file, LSH buckets in memory)
-is in ``archive.neardup_sqlite`` and ``archive.neardup_memory``; the parameters and the measurements behind them are in
-``docs/neardup.md``.
+is in ``archive.neardup_sqlite`` and ``archive.neardup_memory``; the parameters and the
+measurements behind them are in ``docs/neardup.md``.
 """
 
 from __future__ import annotations

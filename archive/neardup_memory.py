@@ -85,10 +85,7 @@ class _Column:
     def extend(self, values: NDArray[np.generic]) -> None:
         needed = self.size + len(values)
         if needed > len(self._data):
-            grown = np.empty((max(needed, len(self._data) * 5 // 4 + 1024), *self._data.shape[1:]),
-                             dtype=self._data.dtype)
-            grown[: self.size] = self._data[: self.size]
-            self._data = grown
+            self.reserve(max(needed, len(self._data) * 5 // 4 + 1024))
         self._data[self.size : needed] = values
         self.size = needed
 

@@ -121,7 +121,7 @@ class SqliteStore:
             ) from exc
 
     def _migrate(self, version: int) -> None:
-        if not [m for m in MIGRATIONS if m.version > version]:
+        if version >= len(MIGRATIONS):  # versions are 1..n (``migration`` enforces it)
             return
         with self.transaction():
             # Another process may have migrated the file between our read and the write lock

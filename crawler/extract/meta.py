@@ -150,7 +150,10 @@ def date_line(tree: HtmlElement, profile: SiteProfile, title: str = "") -> str:
     if element is not None:
         return spaced_text(element)
     heading = _title_heading(tree, title)
-    if heading is not None and (line := _labelled_line_above(heading)):
+    # Forums put the post's 发表于 line just above its subject, and the body right below it (where
+    # a notice's 时间：… line would pass for the page's date): the nearest lines above come first.
+    above = f"preceding::text()[normalize-space()][position() <= {_LINES_ABOVE}]"
+    if heading is not None and (line := _labelled_line(heading.xpath(above))):
         return line
     zone = heading.xpath(".//text()|following::text()") if heading is not None else []
     bare = ""
@@ -170,7 +173,12 @@ def date_line(tree: HtmlElement, profile: SiteProfile, title: str = "") -> str:
             bare = text
     if bare:
         return bare
-    for node in tree.xpath("//body//text()"):
+    return _labelled_line(tree.xpath("//body//text()"))
+
+
+def _labelled_line(nodes: list[Any]) -> str:
+    # The first of these text nodes that holds (or, as a label cell, introduces) a labelled date.
+    for node in nodes:
         parent = _parent(node)
         if parent is None or len(node) > _MAX_LINE or _not_own(parent):
             continue
@@ -180,19 +188,6 @@ def date_line(tree: HtmlElement, profile: SiteProfile, title: str = "") -> str:
         if value is not None and parse_date(line := f"{node.strip()}{clean_text(value)}", labelled_only=True):
             # 信息公开 tables: <td>发布日期：</td><td>2023-04-25</td>.
             return line
-    return ""
-
-
-def _labelled_line_above(heading: HtmlElement) -> str:
-    # Forums put the post's 发表于 line just above its subject, and the body right below it
-    # (where a notice's 时间：… line would pass for the page's date): the nearest few lines above
-    # the heading, labelled dates only.
-    for node in heading.xpath(f"preceding::text()[normalize-space()][position() <= {_LINES_ABOVE}]"):
-        parent = _parent(node)
-        if parent is None or parent.tag in ("script", "style") or _not_own(parent):
-            continue
-        if len(node) <= _MAX_LINE and parse_date(str(node), labelled_only=True):
-            return _own_line(parent)
     return ""
 
 
