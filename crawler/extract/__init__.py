@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 from lxml import html as lxml_html
+from selectolax.lexbor import LexborHTMLParser
 
 from crawler.extract.body import extract_paragraphs
 from crawler.extract.boilerplate import find_trailer
@@ -78,7 +79,10 @@ def parse_html(html: bytes | str, content_type: str | None = None, hint: str | N
     if not html.strip():
         return None
     try:
-        return lxml_html.document_fromstring(html)
+        # Lexbor builds the tree a browser builds; libxml2 alone stops at a stray </html> and
+        # drops the article after it. Its serialisation is well-formed, which lxml then reads
+        # faithfully (0.2 ms a page more than lxml alone).
+        return lxml_html.document_fromstring(LexborHTMLParser(html).html or "")
     except (etree.ParserError, ValueError):
         return None
 

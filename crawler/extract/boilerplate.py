@@ -35,7 +35,7 @@ LINE_PATTERNS: tuple[str, ...] = (
     r"[-—–]\s*\d{1,3}\s*[-—–]$|第\s*\d{1,3}\s*页(?:\s*[/／]\s*共\s*\d{1,3}\s*页)?$|\d{1,3}\s*/\s*\d{1,3}$",
     r"(?:ID|大小|页数|格式|类型|下载次数|浏览次数|阅读次数)\s*[:：]\s*[\w.\s]{1,20}$",  # docshare info (seed 004)
     r"当前隐藏内容免费查看",                    # "show all" button
-    r"(?:相关推荐|热门文章|猜你喜欢|相关文章|热门推荐)$",
+    r"(?:相关推荐|热门文章|猜你喜欢|相关文章|热门推荐|相关报道|相关新闻|相关阅读|延伸阅读|推荐阅读|相关链接)$",
     r"(?:上一篇|下一篇)\s*[:：]",
     r"本文由.{0,30}(?:整理|发布|提供)",
     r"以上就是.{0,80}的全部内容",
@@ -43,6 +43,20 @@ LINE_PATTERNS: tuple[str, ...] = (
     r"(?:免费下载|立即下载|下载本文)",
     r"^\[?\s*此帖被.{0,40}编辑\s*\]?$",           # forum edit note ([ 此帖被…重新编辑 ])
     r"^[-—–\s]*END[-—–\s]*$",                      # WeChat articles' end mark
+    # news portals: editor lines, source lines, comment links, legal notices, column tags
+    r"[（(【\[]?\s*(?:责任编辑|编辑|责编|审核|校对|审校|初审|复审|终审|核稿)\s*[:：].{0,30}$",
+    r"(?:文章|信息|稿件|新闻)来源\s*[:：].{0,40}$",
+    r"(?:发表评论|我要评论|网友评论|查看评论|我来说两句)",
+    r"(?:反侵权公告|版权声明|免责声明|转载声明|侵权举报)",
+    r"【[^】]{1,12}】$",
+    # pagers: 首页 上一页 1 2 3 下一页 尾页
+    r"(?:(?:首页|上一页|下一页|尾页|末页|\d{1,3}|…|\.{3}|[<>«»]+)\s*){2,}$",
+    # related-report entries: a title and its date in brackets
+    r"[·•\-*]?.{4,80}[(（\[【]\s*(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*[)）\]】]$",
+    # footers of portals: who runs the site, its address, its registration numbers
+    r"(?:主办单位|承办单位|协办单位|主办|承办|技术支持|网站标识码|运行维护|维护单位)\s*[:：]",
+    r"(?:单位)?地址\s*[:：].{0,60}(?:邮编|电话|传真|邮政编码)",
+    r".{0,30}(?:公网安备|网安备)\s*\d+",
 )
 
 # Buttons and labels of page chrome (docx previews, share bars). A paragraph made only of these,
@@ -50,7 +64,7 @@ LINE_PATTERNS: tuple[str, ...] = (
 CHROME_WORDS: tuple[str, ...] = (
     "此文档下载收益归作者所有", "你可能关注的文档", "下载文档", "展开全文", "阅读全文", "收起", "展开",
     "分享赚钱", "分享到", "分享", "收藏", "举报", "打印本文", "打印", "关闭窗口", "返回顶部", "加入收藏",
-    "点击下载", "立即下载", "免费下载", "微信", "微博", "QQ空间",
+    "点击下载", "立即下载", "免费下载", "微信", "微博", "QQ空间", "广告", "订阅", "扫一扫", "发表评论",
 )
 _CHROME = re.compile("|".join(map(re.escape, CHROME_WORDS)) + r"|[\s|｜/:：,，、·•>»]")
 
@@ -58,6 +72,7 @@ _CHROME = re.compile("|".join(map(re.escape, CHROME_WORDS)) + r"|[\s|｜/:：,�
 # element inside the body container: a 温馨提示 box, a related-documents list.
 BLOCK_STARTS: tuple[str, ...] = (
     "温馨提示", "相关推荐", "热门文章", "猜你喜欢", "相关文章", "你可能关注的文档", "声明:", "声明：",
+    "相关报道", "相关新闻", "相关阅读", "延伸阅读", "推荐阅读", "相关链接", "广告",
 )
 
 # A paragraph containing one of these ends a preview: it and everything after it go, and the

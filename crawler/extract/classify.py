@@ -12,6 +12,7 @@ import unicodedata
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from crawler.extract.container import prose_runs
 from crawler.extract.pages import first_page_of
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def classify(
         profile: the site's profile; with `decide="url"` its document pattern rules.
         continuation: page 2…N of a document: only login and error pages are refused.
     """
-    if tree.xpath("//input[@type='password']"):
+    if is_login_page(tree):
         return "login"
     if _ERROR.search(_headings(tree)):
         return "error_page"
@@ -64,6 +65,22 @@ def classify(
         # Page N of an article reached before its first page: page 1 fetches and joins it.
         return "continuation"
     return None
+
+
+def is_login_page(tree: HtmlElement) -> bool:
+    """Whether the page's main content is a login form, not merely a page with a login box.
+
+    A password input anywhere is not enough: portals put a member login box in the sidebar of
+    every article. The page is a login page when the prose outside that form is less than a
+    document's worth (MIN_DOCUMENT_CHARS).
+    """
+    fields = tree.xpath("//input[@type='password']")
+    if not fields:
+        return False
+    form = next(fields[0].iterancestors("form"), None)
+    inside = set(form.iter()) if form is not None else set()
+    outside = sum(length for node, length in prose_runs(tree.body) if node not in inside)
+    return outside < MIN_DOCUMENT_CHARS
 
 
 def _norm(text: str) -> str:

@@ -19,6 +19,8 @@ from crawler.extract.boilerplate import (
     is_boilerplate,
 )
 
+from crawler.extract.container import prose_runs
+
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
@@ -30,18 +32,54 @@ _SHORT_BLOCK = 400
 _BLOCK_LINK_SHARE = 0.2
 
 
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# A hidden copy must repeat this much text to be taken for a copy rather than a hidden half.
+MIN_HIDDEN_COPY = 20
+
+
+def _hidden(element: HtmlElement) -> bool:
+    return (
+        element.get("hidden") is not None
+        or bool(_HIDDEN_STYLE.search(element.get("style") or ""))
+        or bool(_HIDDEN_CLASS.search(element.get("class") or ""))
+    )
+
+
 def unhide(container: HtmlElement) -> None:
-    """Make every element of the container visible, as a reader clicking 'show all' would."""
+    """Make every element of the container visible, as a reader clicking 'show all' would.
+
+    A hidden element that only repeats text shown elsewhere (a second copy of the article,
+    for another layout) is removed instead: unhiding never doubles text.
+    """
+    hidden = [e for e in container.iter() if isinstance(e.tag, str) and e is not container and _hidden(e)]
+    topmost = [e for e in hidden if not any(_hidden(a) for a in e.iterancestors() if a is not container)]
+    if topmost:
+        shown = _norm(_shown_text(container, {node for e in topmost for node in e.iter()}))
+        for element in topmost:
+            own = _norm(element.text_content())
+            if len(own) >= MIN_HIDDEN_COPY and own in shown:
+                drop(element)
     for element in container.iter():
         if not isinstance(element.tag, str):
             continue
         element.attrib.pop("hidden", None)
         style = element.get("style")
-        if style and re.search(r"display\s*:\s*none|visibility\s*:\s*hidden", style, re.I):
+        if style and _HIDDEN_STYLE.search(style):
             del element.attrib["style"]
         classes = element.get("class")
         if classes and _HIDDEN_CLASS.search(classes):
             element.set("class", _HIDDEN_CLASS.sub("", classes).strip())
+
+
+def _shown_text(container: HtmlElement, hidden: set[HtmlElement]) -> str:
+    """The container's text outside the hidden elements (their tails are shown)."""
+    parts = []
+    for node in container.iter():
+        if node in hidden or not isinstance(node.tag, str):
+            continue
+        parts.append(node.text or "")
+        parts.extend(child.tail or "" for child in node)
+    return "".join(parts)
 
 
 def drop(element: HtmlElement) -> None:
@@ -59,8 +97,10 @@ def drop(element: HtmlElement) -> None:
     parent.remove(element)
 
 
+# As classify.MIN_DOCUMENT_CHARS: less prose than that is a login or search box, not an article.
+MIN_FORM_PROSE = 120
 _CHROME_TAGS = ".//nav|.//aside|.//footer|.//header|.//select|.//iframe"
-_LIST_BLOCKS = ("ul", "ol", "dl", "table", "div", "section", "aside", "nav")
+_LIST_BLOCKS = ("ul", "ol", "dl", "table", "div", "section", "aside", "nav", "form")
 # A block whose text is mostly link text is a menu, a tag cloud or a related-documents list.
 MAX_LINK_SHARE = 0.6
 MIN_LINK_BLOCK = 12
@@ -130,8 +170,13 @@ def prune(container: HtmlElement, profile: SiteProfile, *, whole_page: bool = Fa
     (温馨提示, 相关推荐…), and link-dense blocks. On a whole page (no known container) the
     page's own nav/aside/header/footer elements go too.
     """
-    for element in container.xpath(".//script|.//style|.//noscript|.//form|.//button"):
+    for element in container.xpath(".//script|.//style|.//noscript|.//button|.//select|.//textarea|.//input"):
         drop(element)
+    # Search and login boxes are forms, but some CMSs (VSB, on many university and government
+    # sites) wrap the whole article in one: a form goes unless it holds a document's prose.
+    for form in container.xpath(".//form"):
+        if sum(length for _, length in prose_runs(form)) < MIN_FORM_PROSE:
+            drop(form)
     if whole_page:
         for element in container.xpath(_CHROME_TAGS):
             drop(element)

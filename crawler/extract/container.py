@@ -13,12 +13,19 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from lxml.html import HtmlElement
 
 _SPACE = re.compile(r"\s+")
 _SKIP = frozenset({"script", "style", "noscript", "a", "select", "option", "button", "textarea", "head", "title"})
 # Runs shorter than this are labels, menus and dates, not prose.
 MIN_RUN = 20
+# Sentences have commas and full stops (readability counts commas, GNE measures punctuation
+# density); a footer of plain-text URLs, addresses and phone numbers has none, and however
+# long it is, it never outscores prose. Only a page with no punctuated run at all is scored
+# on its unpunctuated runs.
+_PUNCTUATION = re.compile(r"[，。；！？、,;!?]")
 # Credit passed up: the block itself, its parent, its grandparent.
 DECAY = (1.0, 0.5, 0.25)
 _CHROME_TAGS = frozenset({"nav", "aside", "footer", "header"})
@@ -28,23 +35,22 @@ MAX_WIDEN = 4
 WIDEN_SHARE = 0.25
 
 
-def _runs(root: HtmlElement) -> list[tuple[HtmlElement, int]]:
-    """(element holding it, length) of every prose run: text and tails outside links."""
+def _texts(root: HtmlElement) -> Iterator[tuple[HtmlElement, str]]:
+    """(element holding it, text) of every text and tail outside links, whitespace removed."""
     in_link = {node for anchor in root.iter("a") for node in anchor.iter()}
-    runs: list[tuple[HtmlElement, int]] = []
     for node in root.iter():
         if not isinstance(node.tag, str) or node.tag in _SKIP or node in in_link:
             continue
         if node.text:
-            length = len(_SPACE.sub("", node.text))
-            if length >= MIN_RUN:
-                runs.append((node, length))
+            yield node, _SPACE.sub("", node.text)
         for child in node:
             if child.tail:
-                length = len(_SPACE.sub("", child.tail))
-                if length >= MIN_RUN:
-                    runs.append((node, length))
-    return runs
+                yield node, _SPACE.sub("", child.tail)
+
+
+def prose_runs(root: HtmlElement) -> list[tuple[HtmlElement, int]]:
+    """(element holding it, length) of every prose run: text and tails outside links."""
+    return [(node, len(text)) for node, text in _texts(root) if len(text) >= MIN_RUN]
 
 
 def _block(node: HtmlElement) -> HtmlElement:
@@ -64,19 +70,25 @@ def find_container(body: HtmlElement) -> HtmlElement:
         The best-scoring block element.
     """
     scores: dict[HtmlElement, float] = defaultdict(float)
+    unpunctuated: dict[HtmlElement, float] = defaultdict(float)
     prose: dict[HtmlElement, int] = defaultdict(int)
-    for node, length in _runs(body):
+    for node, text in _texts(body):
+        length = len(text)
+        if length < MIN_RUN:
+            continue
         for ancestor in (node, *node.iterancestors()):
             prose[ancestor] += length
             if ancestor is body:
                 break
+        credit = scores if _PUNCTUATION.search(text) else unpunctuated
         credited: HtmlElement | None = _block(node)
         for weight in DECAY:
             if credited is None:
                 break
             if credited.tag not in _CHROME_TAGS:
-                scores[credited] += weight * length
+                credit[credited] += weight * length
             credited = credited.getparent()
+    scores = scores or unpunctuated
     if not scores:
         return body
     best = max(scores.items(), key=lambda item: item[1])[0]

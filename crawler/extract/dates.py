@@ -21,16 +21,18 @@ _LABEL = re.compile(
     r"(?:(?:(?:发布|上传|更新|发表|录入)|(?<!成文|生效|印发|实施|截止|会议|活动|报名|开始|结束|出生|注册|登录))"
     r"(?:时间|日期)\s*[:：]|(?:发布|发表|更新|上传)于\s*[:：]?)\s*"
 )
-_ABSOLUTE = (
-    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
-    r"(?:\s*\d{1,2}\s*[:：时]\s*\d{1,2}(?:\s*[:：分]\s*\d{1,2})?)?"
-)
+_TIME = r"(?:(?:\s*|T)\d{1,2}\s*[:：时]\s*\d{1,2}(?:\s*[:：分]\s*\d{1,2})?)?"
+_ABSOLUTE = r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?" + _TIME
+# Drupal and other English-made CMSs write month/day/year: 06/02/2022 - 13:48.
+_MONTH_FIRST = re.compile(r"(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})(?:\s*-?\s*(\d{1,2}:\d{2}(?::\d{2})?))?")
+# A yearless 09-30 or 9月30日 (list-style portals) takes its year from the fetch date.
+_YEARLESS = re.compile(r"(?:(\d{2})-|(\d{1,2})\s*月\s*)(\d{1,2})(?:\s*日)?(?:\s+(\d{1,2}:\d{2}(?::\d{2})?))?")
 _RELATIVE = (
     r"(?:(?:\d+|半)\s*(?:秒钟?|分钟|小时|天|周|个月)前"
     r"|(?:今天|昨天|前天)\s*\d{1,2}\s*[:：]\s*\d{2}"
     r"|(?:刚刚|今天|昨天|前天)(?=\s*(?:$|[|｜/\s]|来源|作者|阅读|浏览)))"
 )
-_DATEISH = re.compile(f"{_ABSOLUTE}|{_RELATIVE}")
+_DATEISH = re.compile(f"{_ABSOLUTE}|{_MONTH_FIRST.pattern}|{_RELATIVE}")
 
 
 @lru_cache(maxsize=64)
@@ -60,6 +62,9 @@ def _parse_token(token: str, base: datetime | None, relative: bool) -> str | Non
 
 
 def _iso(token: str, now: datetime | None) -> str | None:
+    if month_first := _MONTH_FIRST.fullmatch(token):
+        month, day, year, time = month_first.groups()
+        token = f"{year}-{month}-{day} {time or ''}".strip()
     relative = re.fullmatch(_RELATIVE, token) is not None
     base = now.astimezone(SHANGHAI).replace(tzinfo=None, microsecond=0) if relative and now else None
     return _parse_token(token, base, relative)
@@ -95,7 +100,7 @@ def parse_date(text: str, *, now: datetime | None = None, labelled_only: bool = 
     """
     for label in _LABEL.finditer(text):
         match = _DATEISH.match(text, label.end())
-        found = _iso(match.group(0), now) if match else None
+        found = _iso(match.group(0), now) if match else _yearless(_YEARLESS.match(text, label.end()), now)
         if found:
             return found
     if labelled_only:
@@ -103,5 +108,23 @@ def parse_date(text: str, *, now: datetime | None = None, labelled_only: bool = 
     for match in _DATEISH.finditer(text):
         found = _iso(match.group(0), now)
         if found:
+            return found
+    # Unlabelled, a yearless date counts only as a whole line: 3-5 inside a sentence is no date.
+    return _yearless(_YEARLESS.fullmatch(text.strip()), now)
+
+
+def _yearless(match: re.Match[str] | None, now: datetime | None) -> str | None:
+    """A month and day (and time) in the year of `now`, or the year before when that is later."""
+    if match is None:
+        return None
+    dashed, named, day, time = match.groups()
+    month = dashed or named
+    today = (now or datetime.now(SHANGHAI)).astimezone(SHANGHAI)
+    for year in (today.year, today.year - 1):
+        try:
+            found = _iso(f"{year}-{int(month):02d}-{int(day):02d} {time or ''}".strip(), now)
+        except ValueError:
+            return None
+        if found and found[:10] <= today.date().isoformat():
             return found
     return None

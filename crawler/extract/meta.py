@@ -50,33 +50,79 @@ def first_match(tree: HtmlElement, xpaths: tuple[str, ...]) -> HtmlElement | Non
     return None
 
 
-def _heading_in_title(tree: HtmlElement, head: str) -> str:
-    # A page's <h1> may be the site logo; the document heading is the one the <title> repeats.
-    # The longest one, since the site name (a logo heading) is in the <title> too.
+# Elements that may hold the document's title on a page with no profile: headings, and the
+# title boxes of table and div templates (<td class="bt">, <div class="article-title">).
+_TITLE_CANDIDATES = (
+    "//h1|//h2|//h3|//h4|//body//*[contains(@class, 'title') or contains(@class, 'tit')"
+    " or contains(@id, 'title') or @class='bt']"
+)
+# Title metadata of portal CMSs (TRS and Hanweb's ArticleTitle) and of social sharing.
+_TITLE_METAS = (
+    "//meta[@name='ArticleTitle']/@content",
+    "//meta[@property='og:title']/@content",
+    "//meta[@name='og:title']/@content",
+)
+MIN_TITLE = 4
+MAX_TITLE = 120
+
+
+def _title_segments(head: str) -> list[str]:
+    """The `<title>` split at the separator its site suffix uses: the last one in it.
+
+    A title may hold a dash of its own (2023-2025年规划 - 政策 - 某某网): the site and
+    section names after it are set off by the same separator, repeated.
+    """
+    separators = list(_TITLE_SEPARATORS.finditer(head))
+    if not separators:
+        return [head]
+    last = separators[-1].group(0).strip()
+    parts = [p.strip() for p in re.split(rf"\s*{re.escape(last)}\s*", head)]
+    return [p for p in parts if p] or [head]
+
+
+def _page_title(tree: HtmlElement, head: str) -> str:
+    """The title of a page with no title hint.
+
+    The strongest signal is a heading (or a title box) that the `<title>` repeats at its start;
+    one that it repeats further on is a section or site name (新闻动态, the logo). Then the
+    CMS's title metadata, then the `<title>`'s first segment.
+    """
     key = _SPACE.sub("", head)
-    found = ""
-    for heading in tree.xpath("//h1|//h2|//h3"):
-        text = clean_text(heading)
-        if len(text) >= 4 and _SPACE.sub("", text) in key and len(text) > len(found):
-            found = text
-    return found
+    segments = _title_segments(head)
+    first = _SPACE.sub("", segments[0])
+    found, rank = "", 0
+    for element in tree.xpath(_TITLE_CANDIDATES):
+        text = clean_text(element)
+        own = _SPACE.sub("", text)
+        if not MIN_TITLE <= len(own) <= MAX_TITLE or own not in key:
+            continue
+        at_start = key.startswith(own) or own.startswith(first)
+        candidate_rank = 2 if at_start else 1
+        if (candidate_rank, len(text)) > (rank, len(found)):
+            found, rank = text, candidate_rank
+    if rank == 2:
+        return found
+    for xpath in _TITLE_METAS:
+        values = [_SPACE.sub(" ", v).strip() for v in tree.xpath(xpath)]
+        if values and len(values[0]) >= MIN_TITLE // 2:
+            return _title_segments(values[0])[0]
+    if len(first) >= MIN_TITLE // 2:
+        return segments[0]
+    return found or head
 
 
 def read_title(tree: HtmlElement, profile: SiteProfile) -> str:
     """The document title, without the site name or a file extension.
 
-    The profile's title XPaths first; else the heading that the `<title>` repeats; else the
-    `<title>`'s first part (site names follow a _ - | separator).
+    The profile's title XPaths first; else the heading that the `<title>` repeats, the title
+    metadata or the `<title>`'s first part (`_page_title`).
     """
     head_element = tree.find(".//title")
     head = clean_text(head_element) if head_element is not None else ""
     element = first_match(tree, profile.title_xpaths)
     title = clean_text(element) if element is not None else ""
     if not title:
-        title = _heading_in_title(tree, head)
-    if not title:
-        parts = [p for p in _TITLE_SEPARATORS.split(head) if p and p != profile.name]
-        title = parts[0] if parts else head
+        title = _page_title(tree, head)
     for suffix in (f"_{profile.name}", f"-{profile.name}", profile.name):
         if profile.name and title.endswith(suffix) and title != suffix:
             title = title[: -len(suffix)].strip()
