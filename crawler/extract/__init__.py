@@ -16,6 +16,7 @@ Pure functions with no Scrapy in sight, so every rule can be tested on a fixture
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from crawler.extract.body import extract_paragraphs
 from crawler.extract.boilerplate import find_trailer
-from crawler.extract.classify import classify, is_document
+from crawler.extract.classify import classify, is_document, prose_share
 from crawler.extract.cleanup import (
     MIN_CUT_PARAGRAPH,
     clean_paragraphs,
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
 
     from lxml.html import HtmlElement
 
+    from crawler.extract.document import SkipReason
     from crawler.extract.repeated import RepeatedBlocks
     from crawler.sites.profile import SiteProfile
 
@@ -69,6 +71,9 @@ __all__ = [
 ]
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def parse_html(html: bytes | str, content_type: str | None = None, hint: str | None = None) -> HtmlElement | None:
     """Decode (once) and parse a page; None when there is nothing to parse."""
     if isinstance(html, bytes):
@@ -76,6 +81,8 @@ def parse_html(html: bytes | str, content_type: str | None = None, hint: str | N
         if content_type and "charset=" in content_type.lower():
             charset = content_type.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'")
         html, _ = decode_html(html, charset, hint)
+    # Control characters are not XML: lxml parses them into text it then refuses to edit.
+    html = _CONTROL.sub("", html)
     if not html.strip():
         return None
     try:
@@ -131,12 +138,16 @@ def extract_page(
     paragraphs, truncated = _body(tree, profile, title, favor_precision)
     if repeated is not None and paragraphs:
         paragraphs = repeated.filter(url, paragraphs)
-    if not paragraphs:
-        return Skipped("empty_body", "no text left after removing boilerplate")
-    if profile.decide == "page" and not continuation:
-        reason = is_document(tree, url, paragraphs)
-        if reason is not None:
-            return Skipped(reason)
+    decide = profile.decide == "page" and not continuation
+    reason = _not_a_document(tree, url, paragraphs, decide)
+    # Profiled sites know where their body is; the net is for the pages nobody has profiled.
+    if decide and (reason is not None or _chars(paragraphs) < SAFETY_NET_CHARS):
+        rescued = _safety_net(tree, title, profile, favor_precision)
+        better = reason is not None or _chars(rescued) >= SAFETY_NET_GAIN * _chars(paragraphs)
+        if better and prose_share(rescued) >= MIN_PROSE_SHARE and not _not_a_document(tree, url, rescued, decide):
+            paragraphs, truncated, reason = rescued, False, None
+    if reason is not None:
+        return Skipped(reason, "no text left after removing boilerplate" if reason == "empty_body" else "")
 
     line = date_line(tree, profile, title)
     base = Document(
@@ -160,6 +171,39 @@ def extract_page(
         replace(base, url=f"{page}#part-{n}", title=heading, text="\n".join(body), collection=title)
         for n, (heading, body) in enumerate(parts, start=1)
     ))
+
+
+# The safety net: a body shorter than this is checked against trafilatura's reading of the whole
+# page, and replaced when trafilatura finds this many times more (or ours was no document).
+SAFETY_NET_CHARS = 200
+SAFETY_NET_GAIN = 4.0
+# trafilatura keeps list entries too (it rejected none of the real set's list pages): what it
+# finds replaces ours only when this share of it is in punctuated sentences.
+MIN_PROSE_SHARE = 0.3
+
+
+def _chars(paragraphs: list[str]) -> int:
+    return sum(len(p) for p in paragraphs)
+
+
+def _not_a_document(tree: HtmlElement, url: str, paragraphs: list[str], decide: bool) -> SkipReason | None:
+    if not paragraphs:
+        return "empty_body"
+    return is_document(tree, url, paragraphs) if decide else None
+
+
+def _safety_net(tree: HtmlElement, title: str, profile: SiteProfile, favor_precision: bool) -> list[str]:
+    """The whole page's paragraphs as trafilatura reads them, for when our path lost the article.
+
+    Our path prunes and picks one container before trafilatura sees the page; when that goes
+    wrong (a container of comments, an article pruned away) trafilatura alone, on the whole
+    page, still finds the text a reader sees.
+    """
+    body = copy.deepcopy(tree.body)
+    for element in body.xpath(".//script|.//style|.//noscript"):
+        element.drop_tree()
+    extracted = extract_paragraphs(body, favor_precision=favor_precision, whole_page=True)
+    return clean_paragraphs(extracted, title, profile)[0]
 
 
 # Text nodes after the body container searched for a paywall trailer.

@@ -89,6 +89,8 @@ def _norm(text: str) -> str:
 
 _ITEM_TAGS = ("li", "dd", "dt", "tr", "article")
 _ITEM_CLASS = re.compile(r"item|list|entry|news", re.I)
+# …and some of it is sentences: a product grid, a list of names or domains has no punctuation.
+MIN_PROSE = 0.1
 # A title link: another page's title, not a 下一页 or a tag.
 MIN_TITLE_LINK = 6
 # An entry is a title and a summary, not a whole article that happens to hold a link.
@@ -130,12 +132,54 @@ def is_document(tree: HtmlElement, url: str, paragraphs: list[str]) -> SkipReaso
     """For pages the page decides: None for a document, else why not ("listing", "empty_body").
 
     A list page (or a tag page) also yields text, made of other pages' titles and summaries:
-    its text is mostly link text, or short.
+    its text is mostly link text, or short. A short text is a document only at an address that
+    names one item (a forum thread's tid=38733, /p/8057560733, /articles/77685): forum posts
+    and notices of two lines are documents too.
     """
     chars = sum(len(_norm(p)) for p in paragraphs)
+    if not chars:
+        return "empty_body"
     if chars < MIN_DOCUMENT_CHARS:
-        document_like = re.search(r"\d+\.s?html?$", urlsplit(url).path) is not None
-        return "empty_body" if document_like or not chars else "listing"
-    if linked_share(tree, paragraphs) > MAX_LINKED_SHARE:
+        # A short main text that says the page is gone is a soft 404, whatever the address.
+        if _ERROR.search(" ".join(paragraphs)):
+            return "error_page"
+        if not names_an_item(url):
+            return "listing"
+    if linked_share(tree, paragraphs) > MAX_LINKED_SHARE or prose_share(paragraphs) < MIN_PROSE:
         return "listing"
     return None
+
+
+_ITEM_ID = re.compile(r"\d{3,}")
+_ITEM_KEYS = re.compile(r"(?:^|_)(?:t?id|aid|docid|articleid|item|p)$", re.I)
+
+
+# Not the full stop: domain names and file names hold one.
+_SENTENCE_MARK = re.compile(r"[，。！？；,!?;]")
+
+
+def prose_share(paragraphs: list[str]) -> float:
+    """Share of the text in paragraphs holding sentence punctuation (list entries hold none)."""
+    total = sum(len(p) for p in paragraphs)
+    return sum(len(p) for p in paragraphs if _SENTENCE_MARK.search(p)) / total if total else 0.0
+
+
+def names_an_item(url: str) -> bool:
+    """Whether the URL addresses one item by its number.
+
+    The number (three digits or more) is in the last path segment, not a folder, or the value
+    of an id-like query key.
+
+    >>> names_an_item("https://bbs.example/forum.php?mod=viewthread&tid=38733")
+    True
+    >>> names_an_item("http://gov.example/WS01/CL1129/"), names_an_item("http://x.example/list_48_2.html")
+    (False, False)
+    """
+    parts = urlsplit(url)
+    last = parts.path.rsplit("/", 1)[-1]
+    if _ITEM_ID.search(last):
+        return True
+    return any(
+        _ITEM_KEYS.search(key) and _ITEM_ID.fullmatch(value)
+        for key, _, value in (pair.partition("=") for pair in parts.query.split("&"))
+    )

@@ -18,8 +18,7 @@ from crawler.extract.boilerplate import (
     find_trailer,
     is_boilerplate,
 )
-
-from crawler.extract.container import prose_runs
+from crawler.extract.container import own_texts, prose_runs
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -104,6 +103,8 @@ _LIST_BLOCKS = ("ul", "ol", "dl", "table", "div", "section", "aside", "nav", "fo
 # A block whose text is mostly link text is a menu, a tag cloud or a related-documents list.
 MAX_LINK_SHARE = 0.6
 MIN_LINK_BLOCK = 12
+# A link-dense block holding a run of unlinked text this long holds the article: it stays.
+MIN_KEPT_PARAGRAPH = 150
 
 
 _SPACE = re.compile(r"\s+")
@@ -154,8 +155,14 @@ def prune_link_blocks(container: HtmlElement) -> None:
         if element.getparent() is None or not _attached(element, container):
             continue
         total, linked = sizes[element]
-        if total >= MIN_LINK_BLOCK and linked > MAX_LINK_SHARE * total:
+        if total >= MIN_LINK_BLOCK and linked > MAX_LINK_SHARE * total and not _holds_a_paragraph(element):
             drop(element)
+
+
+def _holds_a_paragraph(element: HtmlElement) -> bool:
+    # A wrapper of the article and of long menus is link-dense as a whole; a related list's
+    # summaries are cut short, an article paragraph is not.
+    return any(len(text) >= MIN_KEPT_PARAGRAPH for _, text in own_texts(element))
 
 
 def _attached(element: HtmlElement, root: HtmlElement) -> bool:

@@ -29,28 +29,35 @@ _PUNCTUATION = re.compile(r"[，。；！？、,;!?]")
 # Credit passed up: the block itself, its parent, its grandparent.
 DECAY = (1.0, 0.5, 0.25)
 _CHROME_TAGS = frozenset({"nav", "aside", "footer", "header"})
+# Class and id words of page chrome (readability's "unlikely candidates"): their prose, a footer's
+# trademark notice or a comment, never makes them the document.
+_UNLIKELY = re.compile(
+    r"(?:^|[\s_-])(?:footer|foot|ft|copyright|comments?|sidebar|breadcrumbs?|share)(?:$|[\s_-])", re.I
+)
 _INLINE = frozenset({"font", "span", "b", "strong", "em", "i", "u", "small", "big"})
 # How far up, and with how much text in alike siblings, a container widens.
 MAX_WIDEN = 4
 WIDEN_SHARE = 0.25
 
 
-def _texts(root: HtmlElement) -> Iterator[tuple[HtmlElement, str]]:
-    """(element holding it, text) of every text and tail outside links, whitespace removed."""
+def own_texts(root: HtmlElement) -> Iterator[tuple[HtmlElement, str]]:
+    """(element, its own text) for every element outside links, whitespace removed.
+
+    An element's own text is its text and its children's tails, joined: lines a `<br>` separates
+    are one run, as a reader sees one paragraph.
+    """
     in_link = {node for anchor in root.iter("a") for node in anchor.iter()}
     for node in root.iter():
         if not isinstance(node.tag, str) or node.tag in _SKIP or node in in_link:
             continue
-        if node.text:
-            yield node, _SPACE.sub("", node.text)
-        for child in node:
-            if child.tail:
-                yield node, _SPACE.sub("", child.tail)
+        own = "".join((node.text or "", *(child.tail or "" for child in node)))
+        if own:
+            yield node, _SPACE.sub("", own)
 
 
 def prose_runs(root: HtmlElement) -> list[tuple[HtmlElement, int]]:
     """(element holding it, length) of every prose run: text and tails outside links."""
-    return [(node, len(text)) for node, text in _texts(root) if len(text) >= MIN_RUN]
+    return [(node, len(text)) for node, text in own_texts(root) if len(text) >= MIN_RUN]
 
 
 def _block(node: HtmlElement) -> HtmlElement:
@@ -72,16 +79,29 @@ def find_container(body: HtmlElement) -> HtmlElement:
     scores: dict[HtmlElement, float] = defaultdict(float)
     unpunctuated: dict[HtmlElement, float] = defaultdict(float)
     prose: dict[HtmlElement, int] = defaultdict(int)
-    for node, text in _texts(body):
-        length = len(text)
-        if length < MIN_RUN:
+    unlikely = {
+        node for element in body.iter() if isinstance(element.tag, str)
+        and _UNLIKELY.search(f"{element.get('class', '')} {element.get('id', '')}") for node in element.iter()
+    }
+    # Lines of verse or of a <p>-per-line notice are short, but many of them under one parent
+    # are a text like any other: they count together, as one run of their parent's.
+    lines: dict[HtmlElement, int] = defaultdict(int)
+    runs: list[tuple[HtmlElement, int, bool]] = []
+    for node, text in own_texts(body):
+        if node in unlikely:
             continue
-        for ancestor in (node, *node.iterancestors()):
+        if len(text) >= MIN_RUN:
+            runs.append((_block(node), len(text), bool(_PUNCTUATION.search(text))))
+        elif _PUNCTUATION.search(text) and (parent := _block(node).getparent()) is not None:
+            lines[parent] += len(text)
+    runs += [(parent, length, True) for parent, length in lines.items() if length >= MIN_RUN]
+    for block, length, punctuated in runs:
+        for ancestor in (block, *block.iterancestors()):
             prose[ancestor] += length
             if ancestor is body:
                 break
-        credit = scores if _PUNCTUATION.search(text) else unpunctuated
-        credited: HtmlElement | None = _block(node)
+        credit = scores if punctuated else unpunctuated
+        credited: HtmlElement | None = block
         for weight in DECAY:
             if credited is None:
                 break

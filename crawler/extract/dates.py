@@ -21,7 +21,14 @@ _LABEL = re.compile(
     r"(?:(?:(?:发布|上传|更新|发表|录入)|(?<!成文|生效|印发|实施|截止|会议|活动|报名|开始|结束|出生|注册|登录))"
     r"(?:时间|日期)\s*[:：]|(?:发布|发表|更新|上传)于\s*[:：]?)\s*"
 )
-_TIME = r"(?:(?:\s*|T)\d{1,2}\s*[:：时]\s*\d{1,2}(?:\s*[:：分]\s*\d{1,2})?)?"
+# A time may follow a weekday (2024年5月22日週三 上午8:21) and say 上午/下午 for a 12-hour clock.
+_WEEKDAY_WORD = r"(?:星期|礼拜|周|週)[一二三四五六日天]"
+_WEEKDAY = rf"(?:\s*{_WEEKDAY_WORD})?"
+_MERIDIEM = r"(?:上午|下午|中午|晚上|凌晨|早上)?"
+_TIME = _WEEKDAY + r"(?:(?:\s*|T)" + _MERIDIEM + r"\d{1,2}\s*[:：时]\s*\d{1,2}(?:\s*[:：分]\s*\d{1,2})?)?"
+_AFTERNOON = re.compile(r"(?:下午|晚上)(\d{1,2})")
+_MIDNIGHT = re.compile(r"(?:上午|凌晨)12(?=\s*[:：])")
+_CLOCK_WORDS = re.compile(rf"{_WEEKDAY_WORD}|上午|中午|凌晨|早上")
 _ABSOLUTE = r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?" + _TIME
 # Drupal and other English-made CMSs write month/day/year: 06/02/2022 - 13:48.
 _MONTH_FIRST = re.compile(r"(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})(?:\s*-?\s*(\d{1,2}:\d{2}(?::\d{2})?))?")
@@ -65,6 +72,9 @@ def _iso(token: str, now: datetime | None) -> str | None:
     if month_first := _MONTH_FIRST.fullmatch(token):
         month, day, year, time = month_first.groups()
         token = f"{year}-{month}-{day} {time or ''}".strip()
+    # dateparser reads neither weekdays nor 上午/下午 after a date: give it a 24-hour clock.
+    token = _AFTERNOON.sub(lambda m: f" {int(m.group(1)) % 12 + 12}", _MIDNIGHT.sub(" 0", token))
+    token = _CLOCK_WORDS.sub(" ", token)
     relative = re.fullmatch(_RELATIVE, token) is not None
     base = now.astimezone(SHANGHAI).replace(tzinfo=None, microsecond=0) if relative and now else None
     return _parse_token(token, base, relative)

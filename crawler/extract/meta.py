@@ -64,51 +64,57 @@ _TITLE_METAS = (
 )
 MIN_TITLE = 4
 MAX_TITLE = 120
+# A <title> whose first segment is shorter than this names a site or a section (评论, 科普中国),
+# not a document: the page's own headline is then the better title.
+MIN_HEAD_TITLE = 8
+# Separators of a <title>'s site and section suffixes: dashes and bars, _ | ｜ ——. A dash
+# between digits is the title's own (2023-2025年规划).
+_HEAD_SEPARATORS = re.compile(r"\s+(?:-{1,2}|–|—{1,2}|[|｜_])\s+|_|[|｜]|—{2}|-{2}|(?<!\d)-(?!\d)")
+_TAG = re.compile(r"<[^>]*>")
 
 
 def _title_segments(head: str) -> list[str]:
-    """The `<title>` split at the separator its site suffix uses: the last one in it.
+    """The `<title>` split at the separators that set off site and section names."""
+    return [p.strip() for p in _HEAD_SEPARATORS.split(head)]
 
-    A title may hold a dash of its own (2023-2025年规划 - 政策 - 某某网): the site and
-    section names after it are set off by the same separator, repeated.
-    """
-    separators = list(_TITLE_SEPARATORS.finditer(head))
-    if not separators:
-        return [head]
-    last = separators[-1].group(0).strip()
-    parts = [p.strip() for p in re.split(rf"\s*{re.escape(last)}\s*", head)]
-    return [p for p in parts if p] or [head]
+
+def _headline(tree: HtmlElement) -> str:
+    """The page's own headline: its first h1, else the first title box, outside links."""
+    for xpath in ("//h1", _TITLE_CANDIDATES):
+        for element in tree.xpath(xpath):
+            text = clean_text(element)
+            if MIN_TITLE <= len(text) <= MAX_TITLE and not element.xpath("ancestor-or-self::a|.//a"):
+                return text
+    return ""
 
 
 def _page_title(tree: HtmlElement, head: str) -> str:
     """The title of a page with no title hint.
 
-    The strongest signal is a heading (or a title box) that the `<title>` repeats at its start;
-    one that it repeats further on is a section or site name (新闻动态, the logo). Then the
-    CMS's title metadata, then the `<title>`'s first segment.
+    The strongest signal is the longest heading (or title box) that the `<title>` repeats,
+    unless it is only one of its later segments (a section or site name: 新闻动态). Then the
+    CMS's title metadata; then the `<title>`'s first segment, or the page's headline when
+    that segment is too short to be a document's title.
     """
     key = _SPACE.sub("", head)
     segments = _title_segments(head)
-    first = _SPACE.sub("", segments[0])
-    found, rank = "", 0
+    later = {_SPACE.sub("", s) for s in segments[1:]}
+    found = ""
     for element in tree.xpath(_TITLE_CANDIDATES):
         text = clean_text(element)
         own = _SPACE.sub("", text)
-        if not MIN_TITLE <= len(own) <= MAX_TITLE or own not in key:
-            continue
-        at_start = key.startswith(own) or own.startswith(first)
-        candidate_rank = 2 if at_start else 1
-        if (candidate_rank, len(text)) > (rank, len(found)):
-            found, rank = text, candidate_rank
-    if rank == 2:
+        if MIN_TITLE <= len(own) <= MAX_TITLE and own in key and own not in later and len(text) > len(found):
+            found = text
+    if found:
         return found
     for xpath in _TITLE_METAS:
-        values = [_SPACE.sub(" ", v).strip() for v in tree.xpath(xpath)]
-        if values and len(values[0]) >= MIN_TITLE // 2:
+        values = [_SPACE.sub(" ", _TAG.sub("", v)).strip() for v in tree.xpath(xpath)]
+        if values and len(values[0]) >= MIN_TITLE:
             return _title_segments(values[0])[0]
-    if len(first) >= MIN_TITLE // 2:
-        return segments[0]
-    return found or head
+    first = segments[0] if segments else ""
+    if len(first) < MIN_HEAD_TITLE and (headline := _headline(tree)) and len(headline) > len(first):
+        return headline
+    return first or head
 
 
 def read_title(tree: HtmlElement, profile: SiteProfile) -> str:
@@ -130,6 +136,7 @@ def read_title(tree: HtmlElement, profile: SiteProfile) -> str:
 
 
 _MAX_LINE = 120
+_TIMED = re.compile(r"(?:19|20)\d{2}\D{1,3}\d{1,2}\D{1,3}\d{1,2}\D{1,6}\d{1,2}[:：]\d{2}")
 _MAX_BARE = 40
 # A text node this long is document prose: the page's header zone (title, date line) ends there.
 _BODY_START = 60
@@ -180,6 +187,10 @@ def _title_heading(tree: HtmlElement, title: str) -> HtmlElement | None:
         found = tree.xpath("//body//*[not(ancestor-or-self::a)][normalize-space()=$t]", t=title)
         if found:
             return found[0]
+        # Or a text node holding the whole title (a title box with a 引题 or a date beside it).
+        nodes = tree.xpath("//body//text()[contains(., $t)][not(ancestor::a)]", t=title)
+        if nodes and (parent := _parent(nodes[0])) is not None:
+            return parent
     first = tree.xpath("//h1")
     return first[0] if first else None
 
@@ -202,7 +213,7 @@ def date_line(tree: HtmlElement, profile: SiteProfile, title: str = "") -> str:
     if heading is not None and (line := _labelled_line(heading.xpath(above))):
         return line
     zone = heading.xpath(".//text()|following::text()") if heading is not None else []
-    bare = ""
+    bare = bare_date = ""
     for node in zone:
         text = str(node).strip()
         parent = _parent(node)
@@ -215,22 +226,49 @@ def date_line(tree: HtmlElement, profile: SiteProfile, title: str = "") -> str:
         line = _own_line(parent)
         if parse_date(line, labelled_only=True):
             return line
-        if not bare and len(text) <= _MAX_BARE and parse_date(text):
-            bare = text
+        if len(text) <= _MAX_BARE and (found := parse_date(text)):
+            # A date alone may be repeated with its time a little further (a share bar's copy).
+            if not bare or ("T" not in bare_date and "T" in found and found[:10] == bare_date[:10]):
+                bare, bare_date = text, found
     if bare:
         return bare
-    return _labelled_line(tree.xpath("//body//text()"))
+    return _labelled_line(tree.xpath("//body//text()")) or _timed_line(tree)
+
+
+def _timed_line(tree: HtmlElement) -> str:
+    """The first short line of the page's own that is a date with a time.
+
+    For a date line away from the title (posted @ … below a blog post): a time of day says
+    publication, where a bare day may be a list's.
+    """
+    for node in tree.xpath("//body//text()"):
+        text = str(node).strip()
+        if not MIN_TITLE <= len(text) <= _MAX_BARE or not _TIMED.search(text):
+            continue
+        parent = _parent(node)
+        if parent is not None and parent.tag not in ("script", "style") and not _not_own(parent):
+            found = parse_date(text)
+            if found and "T" in found:
+                return text
+    return ""
 
 
 def _labelled_line(nodes: list[Any]) -> str:
     # The first of these text nodes that holds (or, as a label cell, introduces) a labelled date.
     for node in nodes:
-        parent = _parent(node)
-        if parent is None or len(node) > _MAX_LINE or _not_own(parent):
+        text = str(node)
+        if len(text) > _MAX_LINE:
             continue
-        if parse_date(str(node), labelled_only=True):
+        labelled = parse_date(text, labelled_only=True) is not None
+        # The text test first: _not_own's XPath reads ancestors, once per node of a large page.
+        if not labelled and not is_date_label(text):
+            continue
+        parent = _parent(node)
+        if parent is None or _not_own(parent):
+            continue
+        if labelled:
             return _own_line(parent)
-        value = parent.getnext() if is_date_label(str(node)) else None
+        value = next((e for e in parent.itersiblings() if isinstance(e.tag, str)), None)  # not a comment
         if value is not None and parse_date(line := f"{node.strip()}{clean_text(value)}", labelled_only=True):
             # 信息公开 tables: <td>发布日期：</td><td>2023-04-25</td>.
             return line

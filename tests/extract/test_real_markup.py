@@ -117,7 +117,8 @@ def test_related_reports_block_is_pruned() -> None:
 
 def test_footer_contact_lines_are_never_a_document() -> None:
     html = page(
-        "<div class='list'></div><div class='foot'><p>主办单位：某某市人民政府办公室 承办单位：某某市大数据发展管理局</p>"
+        "<div class='list'></div><div class='foot'>"
+        "<p>主办单位：某某市人民政府办公室 承办单位：某某市大数据发展管理局</p>"
         "<p>地址：某某市某某区人民大道中段一号市民中心行政大楼 邮编：100000 电话：010-12345678</p>"
         "<p>技术支持：某某市信息中心网络运维部，如有问题请联系网站管理员</p>"
         "<p>网站标识码：1100000001</p><p>京公网安备 11010502000001号</p></div>",
@@ -159,4 +160,108 @@ def test_article_title_metadata_beats_a_cut_title_tag() -> None:
         f"<meta name='ArticleTitle' content='{TITLE}'></head><body>"
         f"<div class='content'>{ARTICLE}</div></body></html>"
     )
+    assert extract_page(html, URL, GENERIC).documents[0].title == TITLE
+
+
+FORUM_URL = "http://127.0.0.1/forum.php?mod=viewthread&tid=38733"
+POST_LINES = [
+    "我的电脑分辨率是2560*1440，", "登录游戏以后全屏显示，", "有的地方我看不到了，", "就是把界面放大了那种，",
+    "我调了分辨率都没用。", "这是什么问题啊？？",
+]
+
+
+def forum_page(post: str, footer: str = "") -> str:
+    return page(
+        f"<div id='wp'><h1>游戏全屏显示不全怎么办</h1><table><tr><td class='t_f'>{post}</td></tr></table></div>"
+        f"{footer}",
+        title="游戏全屏显示不全怎么办 - 技术交流 - 某某论坛",
+    )
+
+
+def test_a_short_post_at_an_item_address_is_a_document() -> None:
+    post = "我的电脑全屏显示不全，调了分辨率都没用，这是什么问题啊？"
+    assert text_of(forum_page(post), FORUM_URL) == post
+    # The same short text at a folder address is a list page's remains, not a document.
+    assert extract_page(forum_page(post), "http://127.0.0.1/forum/jishu/", GENERIC).reason == "listing"
+
+
+def test_a_short_main_text_saying_the_page_is_gone_is_an_error_page() -> None:
+    html = page(
+        "<div class='box'><h1>提示信息</h1><div class='content'>页面不存在：您访问的信息不存在或已被删除！</div></div>",
+        title="提示信息_某某网",
+    )
+    assert extract_page(html, "http://127.0.0.1/gongwen/5599.html", GENERIC).reason == "error_page"
+
+
+def test_br_separated_lines_are_one_paragraph_and_a_footer_notice_never_the_body() -> None:
+    footer = ("<div id='ft'><p>Valve, Counter-Strike, and Counter-Strike Online are trademarks and/or registered "
+              "trademarks of Valve Corporation.</p></div>")
+    text = text_of(forum_page("<br>".join(POST_LINES), footer), FORUM_URL)
+    assert text.startswith("我的电脑分辨率是2560*1440，")
+    assert "Valve" not in text
+
+
+def test_a_grid_without_sentences_is_not_a_document() -> None:
+    cells = "".join(f"<div class='cell'><p>H型钢 {n}号 规格200*200*8*12 Q235B 天津</p></div>" for n in range(12))
+    html = page(f"<h1>H型钢产品</h1><div class='grid'>{cells}</div>", title="H型钢产品_某某钢材网")
+    assert extract_page(html, "http://127.0.0.1/product/10059513", GENERIC).reason == "listing"
+
+
+def test_a_wrapper_of_menus_and_the_article_is_not_pruned_as_a_link_block() -> None:
+    menu = "".join(f"<a href='/c/{n}'>栏目导航第{n}项</a>" for n in range(40))
+    inner = ARTICLE.replace("</p><p>", "") + ARTICLE  # one paragraph of 400 characters, then three
+    html = page(f"<div class='wrap'><div class='menu'>{menu}</div><h1>{TITLE}</h1>"
+                f"<div class='content'>{inner}</div><div class='menu'>{menu}</div></div>")
+    assert text_of(html).endswith(PARAGRAPHS[-1])
+
+
+def test_lines_of_verse_count_together_against_a_sidebar_sentence() -> None:
+    lines = ["夜雨敲窗久未眠，", "孤灯照影到阶前。", "故园千里音书断，", "犹记春风二月天。", "檐下滴声连晓梦，", "枕边旧事入新篇。"]
+    side = "<div class='box'><p>本站作品均由会员发表，版权归作者所有，转载请注明出处。</p></div>"
+    html = page(
+        f"<div class='main'><h1>夜雨</h1><div class='poem'>{''.join(f'<p>{x}</p>' for x in lines)}</div></div>{side}",
+        title="夜雨_原创诗歌_某某诗歌网",
+    )
+    assert text_of(html, "http://127.0.0.1/c/2020-01-12/11803576.shtml") == "\n".join(lines)
+
+
+def test_safety_net_takes_trafilaturas_reading_when_our_container_lost_the_article(monkeypatch) -> None:
+    import crawler.extract as extract
+    from lxml import html as lxml_html
+
+    # Our container choice going wrong, as it did on real pages (a comment box, a pruned wrapper).
+    monkeypatch.setattr(extract, "find_container", lambda body: lxml_html.fragment_fromstring("<div></div>"))
+    assert text_of(article()) == "\n".join(PARAGRAPHS)
+    # What trafilatura finds on a page of product cells is no document: the net keeps it out.
+    cells = "".join(f"<div><p>H型钢 {n}号 规格200*200*8*12 Q235B 天津现货供应</p></div>" for n in range(12))
+    html = page(f"<h1>H型钢产品</h1><div class='grid'>{cells}</div>", title="H型钢产品_某某钢材网")
+    assert isinstance(extract_page(html, "http://127.0.0.1/product/10059513", GENERIC), Skipped)
+
+
+def test_dates_on_a_twelve_hour_clock_and_after_a_weekday() -> None:
+    assert parse_date("2024年5月22日週三 上午8:21") == "2024-05-22T08:21:00+08:00"
+    assert parse_date("2024年 8月 25日 下午10:37") == "2024-08-25T22:37:00+08:00"
+    assert parse_date("2024年8月25日 上午12:31") == "2024-08-25T00:31:00+08:00"
+
+
+def test_a_date_with_its_time_beats_the_same_day_alone() -> None:
+    html = article().replace(
+        "<div class='info'>发布时间：2023-04-25 10:20</div>",
+        "<div class='info'><span>2023-04-25</span></div><div class='share'><span>2023-04-25 10:20</span></div>",
+    )
+    assert extract_page(html, URL, GENERIC).documents[0].published_at == "2023-04-25T10:20:00+08:00"
+
+
+def test_a_timed_date_line_below_the_body_is_read() -> None:
+    # The header zone ends at the first long paragraph; the date line is below the body.
+    inner = "<p>" + "本文记录了全市优化营商环境工作推进会的主要内容，" * 3 + "供参考。</p>" + ARTICLE
+    html = article(inner=inner).replace("<div class='info'>发布时间：2023-04-25 10:20</div>", "").replace(
+        "</div></div>", "</div><div class='postDesc'>posted @ 2023-04-25 10:20 张三 阅读(430)</div></div>"
+    )
+    assert extract_page(html, URL, GENERIC).documents[0].published_at == "2023-04-25T10:20:00+08:00"
+
+
+def test_a_site_name_after_an_unspaced_dash_is_not_the_title() -> None:
+    # Guards the dash rule above: only a dash between digits belongs to the title.
+    html = page(f"<div class='content'>{ARTICLE}</div>", title=f"{TITLE}-中国科普网")
     assert extract_page(html, URL, GENERIC).documents[0].title == TITLE
