@@ -57,6 +57,11 @@ LINE_PATTERNS: tuple[str, ...] = (
     r"(?:主办单位|承办单位|协办单位|主办|承办|技术支持|网站标识码|运行维护|维护单位)\s*[:：]",
     r"(?:单位)?地址\s*[:：].{0,60}(?:邮编|电话|传真|邮政编码)",
     r".{0,30}(?:公网安备|网安备)\s*\d+",
+    r".{0,20}(?:Copyright|All rights reserved)",
+    # a newspaper's print reference and a site's byline closing a news story
+    r"《\s*\S{2,12}\s*》\s*[（(]\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*\d{0,3}\s*版?\s*[）)]$",
+    r"[（(][^）)]{0,30}(?:记者|整理|报道|供稿|通讯员|编辑)[^）)]{0,20}[）)]$",
+    r"\S{2,15}(?:网站|日报|新闻网|报社)(?:\s+\S{2,4}){1,3}(?:\s*自\S{2,8}报道)?$",
 )
 
 # Buttons and labels of page chrome (docx previews, share bars). A paragraph made only of these,

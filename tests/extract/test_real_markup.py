@@ -104,6 +104,8 @@ def test_old_portal_leaks_are_dropped() -> None:
         + "<p>（责任编辑：张三）</p><p>文章来源：某某日报</p><p>首页 上一页 1 2 3 下一页 尾页</p>"
         "<p>发表评论</p><p>反侵权公告：本网站所刊载信息，不代表本站观点。</p>"
         "<p>· 市政府召开常务会议 (2005-04-26)</p><p>· 全市安全生产工作会议召开 (2005-04-20)</p>"
+        "<p>《某某日报》（2024年05月11日 09版）</p><p>（某某市人民政府网站　张三整理）</p>"
+        "<p>Legal Notice: Copyright Some Daily Limited. All rights reserved.</p>"
     )
     assert text_of(article(inner=inner)) == "\n".join(PARAGRAPHS)
 
@@ -216,7 +218,8 @@ def test_a_wrapper_of_menus_and_the_article_is_not_pruned_as_a_link_block() -> N
 
 
 def test_lines_of_verse_count_together_against_a_sidebar_sentence() -> None:
-    lines = ["夜雨敲窗久未眠，", "孤灯照影到阶前。", "故园千里音书断，", "犹记春风二月天。", "檐下滴声连晓梦，", "枕边旧事入新篇。"]
+    lines = ["夜雨敲窗久未眠，", "孤灯照影到阶前。", "故园千里音书断，", "犹记春风二月天。", "檐下滴声连晓梦，",
+             "枕边旧事入新篇。"]
     side = "<div class='box'><p>本站作品均由会员发表，版权归作者所有，转载请注明出处。</p></div>"
     html = page(
         f"<div class='main'><h1>夜雨</h1><div class='poem'>{''.join(f'<p>{x}</p>' for x in lines)}</div></div>{side}",
@@ -226,8 +229,9 @@ def test_lines_of_verse_count_together_against_a_sidebar_sentence() -> None:
 
 
 def test_safety_net_takes_trafilaturas_reading_when_our_container_lost_the_article(monkeypatch) -> None:
-    import crawler.extract as extract
     from lxml import html as lxml_html
+
+    import crawler.extract as extract
 
     # Our container choice going wrong, as it did on real pages (a comment box, a pruned wrapper).
     monkeypatch.setattr(extract, "find_container", lambda body: lxml_html.fragment_fromstring("<div></div>"))
