@@ -104,7 +104,7 @@ def _listed_texts(tree: HtmlElement) -> list[str]:
     """Texts of list items that link to another page by its title (a list page's entries)."""
     texts = []
     # Entries are also known by their number: a list repeats one tag and class many times.
-    alike: Counter[tuple[str, str]] = Counter()
+    alike: Counter[tuple[int, str, str]] = Counter()
     for parent in tree.iter():
         keys = [(c.tag, c.get("class", "")) for c in parent if isinstance(c.tag, str)]
         alike.update({(id(parent), *key): n for key, n in Counter(keys).items()})
