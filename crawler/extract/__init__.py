@@ -26,7 +26,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from crawler.extract.body import extract_paragraphs
 from crawler.extract.boilerplate import find_trailer
-from crawler.extract.classify import MIN_DOCUMENT_CHARS, SENTENCE, classify, is_document, prose_share
+from crawler.extract.classify import classify, is_document, prose_share
 from crawler.extract.cleanup import (
     MIN_CUT_PARAGRAPH,
     clean_paragraphs,
@@ -36,7 +36,7 @@ from crawler.extract.cleanup import (
     unhide,
 )
 from crawler.extract.compilation import split_compilation
-from crawler.extract.container import find_container, own_texts
+from crawler.extract.container import find_container
 from crawler.extract.document import Document, Extracted, ExtractResult, Skipped
 from crawler.extract.encoding import decode_html, looks_binary
 from crawler.extract.meta import (
@@ -199,8 +199,6 @@ def _safety_net(tree: HtmlElement, title: str, profile: SiteProfile, favor_preci
     wrong (a container of comments, an article pruned away) trafilatura alone, on the whole
     page, still finds the text a reader sees.
     """
-    if sum(len(text) for _, text in own_texts(tree.body) if SENTENCE.search(text)) < MIN_DOCUMENT_CHARS:
-        return []  # no sentences anywhere on the page: nothing trafilatura finds would pass
     body = copy.deepcopy(tree.body)
     for element in body.xpath(".//script|.//style|.//noscript"):
         element.drop_tree()
