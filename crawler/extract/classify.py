@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -94,8 +93,6 @@ _ITEM_CLASS = re.compile(r"item|list|entry|news", re.I)
 MIN_PROSE = 0.1
 # A title link: another page's title, not a 下一页 or a tag.
 MIN_TITLE_LINK = 6
-# Siblings of one tag and class, this many at least, are a list's entries.
-MIN_ENTRIES = 3
 # An entry is a title and a summary, not a whole article that happens to hold a link.
 MAX_ITEM_CHARS = 300
 
@@ -103,20 +100,10 @@ MAX_ITEM_CHARS = 300
 def _listed_texts(tree: HtmlElement) -> list[str]:
     """Texts of list items that link to another page by its title (a list page's entries)."""
     texts = []
-    # Entries are also known by their number: a list repeats one tag and class many times.
-    alike: Counter[tuple[int, str, str]] = Counter()
-    for parent in tree.iter():
-        keys = [(c.tag, c.get("class", "")) for c in parent if isinstance(c.tag, str)]
-        alike.update({(id(parent), *key): n for key, n in Counter(keys).items()})
     for element in tree.iter():
         if not isinstance(element.tag, str):
             continue
-        # The entry, or the box it sits in (an image link beside it), is one of many alike.
-        repeated = any(
-            (up := node.getparent()) is not None and alike[(id(up), node.tag, node.get("class", ""))] >= MIN_ENTRIES
-            for node in (element, element.getparent()) if node is not None
-        )
-        if not repeated and element.tag not in _ITEM_TAGS and not _ITEM_CLASS.search(
+        if element.tag not in _ITEM_TAGS and not _ITEM_CLASS.search(
             f"{element.get('class', '')} {element.get('id', '')}"
         ):
             continue
