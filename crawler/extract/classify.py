@@ -34,6 +34,8 @@ _SEARCH_TITLE = re.compile(r"搜索结果|的搜索|search results", re.I)
 MIN_DOCUMENT_CHARS = 120
 # …and at most this share of it is the text of links (titles of other pages).
 MAX_LINKED_SHARE = 0.3
+# …and some of it is sentences: a product grid, a list of names or domains has no punctuation.
+MIN_PROSE = 0.1
 
 
 def _headings(tree: HtmlElement) -> str:
@@ -89,8 +91,6 @@ def _norm(text: str) -> str:
 
 _ITEM_TAGS = ("li", "dd", "dt", "tr", "article")
 _ITEM_CLASS = re.compile(r"item|list|entry|news", re.I)
-# …and some of it is sentences: a product grid, a list of names or domains has no punctuation.
-MIN_PROSE = 0.1
 # A title link: another page's title, not a 下一页 or a tag.
 MIN_TITLE_LINK = 6
 # An entry is a title and a summary, not a whole article that happens to hold a link.
