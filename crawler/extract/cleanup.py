@@ -18,6 +18,7 @@ from crawler.extract.boilerplate import (
     find_trailer,
     is_boilerplate,
 )
+from crawler.extract.classify import MIN_DOCUMENT_CHARS
 from crawler.extract.container import own_texts, prose_runs
 
 if TYPE_CHECKING:
@@ -96,8 +97,6 @@ def drop(element: HtmlElement) -> None:
     parent.remove(element)
 
 
-# As classify.MIN_DOCUMENT_CHARS: less prose than that is a login or search box, not an article.
-MIN_FORM_PROSE = 120
 _CHROME_TAGS = ".//nav|.//aside|.//footer|.//header|.//select|.//iframe"
 _LIST_BLOCKS = ("ul", "ol", "dl", "table", "div", "section", "aside", "nav", "form")
 # A block whose text is mostly link text is a menu, a tag cloud or a related-documents list.
@@ -182,7 +181,7 @@ def prune(container: HtmlElement, profile: SiteProfile, *, whole_page: bool = Fa
     # Search and login boxes are forms, but some CMSs (VSB, on many university and government
     # sites) wrap the whole article in one: a form goes unless it holds a document's prose.
     for form in container.xpath(".//form"):
-        if sum(length for _, length in prose_runs(form)) < MIN_FORM_PROSE:
+        if sum(length for _, length in prose_runs(form)) < MIN_DOCUMENT_CHARS:
             drop(form)
     if whole_page:
         for element in container.xpath(_CHROME_TAGS):

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 _SPACE = re.compile(r"\s+")
 _FILE_SUFFIX = re.compile(r"\.(?:docx?|pdf|pptx?|xlsx?|txt|wps)$", re.I)
-_TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|-{1,2}|–|—)\s*")
 _SOURCE = re.compile(r"来源\s*[:：]\s*([^\s|｜]+)")
 _CRUMB_SEPARATORS = re.compile(r"\s*(?:>|&gt;|›|»|＞|/)\s*")
 # Sidebars and related lists carry other documents' dates: never read a date from a link, a
