@@ -42,6 +42,7 @@ from crawler.extract.encoding import decode_html, looks_binary
 from crawler.extract.meta import (
     date_line,
     first_match,
+    read_canonical,
     read_category,
     read_docinfo,
     read_keywords,
@@ -50,6 +51,7 @@ from crawler.extract.meta import (
     read_title,
 )
 from crawler.extract.pages import find_next_pages, merge_pages
+from crawler.urls import canonical_of
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -73,9 +75,20 @@ __all__ = [
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
+#: Elements nested deeper than this are unwrapped (libxml2 stops reading at about 255 levels).
+MAX_DEPTH = 200
+# Tags that carry the text's structure: kept when a too-deep subtree is flattened.
+_STRUCTURE = frozenset({"p", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "table", "tr", "td", "th"})
 
-def parse_html(html: bytes | str, content_type: str | None = None, hint: str | None = None) -> HtmlElement | None:
-    """Decode (once) and parse a page; None when there is nothing to parse."""
+
+def parse_html(
+    html: bytes | str, content_type: str | None = None, hint: str | None = None, *, max_depth: int = MAX_DEPTH
+) -> HtmlElement | None:
+    """Decode (once) and parse a page; None when there is nothing to parse.
+
+    Subtrees nested deeper than `max_depth` (0: no limit) lose their wrapper elements and keep
+    their text, paragraphs and tables, which lxml would otherwise drop altogether.
+    """
     if isinstance(html, bytes):
         charset = None
         if content_type and "charset=" in content_type.lower():
@@ -89,9 +102,36 @@ def parse_html(html: bytes | str, content_type: str | None = None, hint: str | N
         # Lexbor builds the tree a browser builds; libxml2 alone stops at a stray </html> and
         # drops the article after it. Its serialisation is well-formed, which lxml then reads
         # faithfully (0.2 ms a page more than lxml alone).
-        return lxml_html.document_fromstring(LexborHTMLParser(html).html or "")
+        parsed = LexborHTMLParser(html)
+        if max_depth:
+            _flatten_deep(parsed, max_depth)
+        return lxml_html.document_fromstring(parsed.html or "")
     except (etree.ParserError, ValueError):
         return None
+
+
+def _flatten_deep(tree: LexborHTMLParser, max_depth: int) -> int:
+    """Unwrap the non-structural elements below `max_depth`; returns how many were unwrapped."""
+    # An explicit stack: the page's depth is what is in question, so no recursion.
+    too_deep = []
+    stack = [(tree.root, 1)] if tree.root is not None else []
+    while stack:
+        node, depth = stack.pop()
+        if depth == max_depth:
+            too_deep.append(node)
+            continue
+        child = node.child
+        while child is not None:
+            if child.tag != "-text":
+                stack.append((child, depth + 1))
+            child = child.next
+    unwrapped = 0
+    for node in too_deep:
+        for inner in list(node.traverse(include_text=False))[1:]:
+            if inner.tag not in _STRUCTURE:
+                inner.unwrap()
+                unwrapped += 1
+    return unwrapped
 
 
 def extract_page(
@@ -104,6 +144,8 @@ def extract_page(
     continuation: bool = False,
     now: datetime | None = None,
     repeated: RepeatedBlocks | None = None,
+    max_bytes: int = 0,
+    max_depth: int = MAX_DEPTH,
 ) -> ExtractResult:
     """Extract the documents of one page.
 
@@ -118,16 +160,20 @@ def extract_page(
         now: when the page was fetched, for relative dates (3天前); default: now.
         repeated: the crawl's memory of paragraphs repeated across a site's pages; those
             seen on several pages are dropped as template (stateful: the spider owns it).
+        max_bytes: a larger page is skipped as `too_large` before parsing (0: no limit).
+        max_depth: see `parse_html`.
 
     Returns:
         `Extracted` with one document (several for a compilation), or `Skipped` with a reason.
         It never returns None and raises only on programmer errors.
     """
+    if max_bytes and len(html) > max_bytes:
+        return Skipped("too_large", f"{len(html)} bytes, over {max_bytes}")
     if isinstance(html, bytes) and looks_binary(html):
         return Skipped("not_html", "binary body")
     if content_type and not any(t in content_type.lower() for t in ("html", "xml", "text/plain")):
         return Skipped("not_html", content_type)
-    tree = parse_html(html, content_type, profile.encoding_hint)
+    tree = parse_html(html, content_type, profile.encoding_hint, max_depth=max_depth)
     if tree is None or tree.body is None:
         return Skipped("empty_body", "no HTML to parse")
     reason = classify(tree, url, profile, continuation=continuation)
@@ -150,6 +196,9 @@ def extract_page(
         return Skipped(reason, "no text left after removing boilerplate" if reason == "empty_body" else "")
 
     line = date_line(tree, profile, title)
+    if not continuation:
+        # Filed under its canonical link when that names this very page (a case or share variant).
+        url = canonical_of(url, read_canonical(tree))
     base = Document(
         url=url,
         site=profile.key,

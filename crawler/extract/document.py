@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-SkipReason = Literal["listing", "empty_body", "not_html", "login", "error_page", "search", "continuation"]
+SkipReason = Literal[
+    "listing", "empty_body", "not_html", "login", "error_page", "search", "continuation", "too_large"
+]
 
 
 @dataclass(frozen=True)

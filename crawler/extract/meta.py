@@ -49,6 +49,14 @@ def first_match(tree: HtmlElement, xpaths: tuple[str, ...]) -> HtmlElement | Non
     return None
 
 
+def read_canonical(tree: HtmlElement) -> str | None:
+    """The href of the page's `<link rel="canonical">`, as written, or None."""
+    for href in tree.xpath("//head/link[translate(@rel, 'CANONICAL', 'canonical') = 'canonical']/@href"):
+        if str(href).strip():
+            return str(href)
+    return None
+
+
 # Elements that may hold the document's title on a page with no profile: headings, and the
 # title boxes of table and div templates (<td class="bt">, <div class="article-title">).
 _TITLE_CANDIDATES = (

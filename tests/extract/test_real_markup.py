@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crawler.extract import Skipped, extract_page
+from crawler.extract import Extracted, Skipped, extract_page
 from crawler.extract.dates import SHANGHAI, parse_date
 from crawler.sites import GENERIC
 
@@ -269,3 +269,31 @@ def test_a_site_name_after_an_unspaced_dash_is_not_the_title() -> None:
     # Guards the dash rule above: only a dash between digits belongs to the title.
     html = page(f"<div class='content'>{ARTICLE}</div>", title=f"{TITLE}-中国科普网")
     assert extract_page(html, URL, GENERIC).documents[0].title == TITLE
+
+
+_ARTICLE = "".join(
+    f"<p>第{i}条 为了加强机关作风建设，进一步提高工作效率，根据上级有关规定，结合本单位实际，制定本办法。</p>"
+    for i in range(8)
+)
+
+
+def test_a_body_nested_deeper_than_libxml2_reads_is_kept() -> None:
+    # lxml (libxml2) stops at about 255 levels: below them this article was lost (empty_body).
+    page = (
+        "<html><head><title>关于加强作风建设的通知</title></head><body><div class=nav>首页</div>"
+        + "<div>" * 10000 + "<h1>关于加强作风建设的通知</h1><div>发布时间：2024-03-05</div>" + _ARTICLE
+        + "</div>" * 10000 + "<div class=footer>版权所有</div></body></html>"
+    )
+    result = extract_page(page, "http://127.0.0.1/a/1.html", GENERIC)
+    assert isinstance(result, Extracted), result
+    doc = result.documents[0]
+    assert doc.published_at == "2024-03-05"
+    assert doc.text.count("第") == 8 and "版权所有" not in doc.text
+    assert isinstance(extract_page(page, "http://127.0.0.1/a/1.html", GENERIC, max_depth=0), Skipped)
+
+
+def test_a_page_over_the_size_limit_is_skipped_before_parsing() -> None:
+    page = f"<html><body><h1>通知</h1>{_ARTICLE * 50}</body></html>".encode()
+    result = extract_page(page, "http://127.0.0.1/a/1.html", GENERIC, max_bytes=len(page) - 1)
+    assert result == Skipped("too_large", f"{len(page)} bytes, over {len(page) - 1}")
+    assert isinstance(extract_page(page, "http://127.0.0.1/a/1.html", GENERIC, max_bytes=len(page)), Extracted)
