@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from archive import open_archive
+from archive import ArchiveError, open_archive
 
 if TYPE_CHECKING:
     from typing import Self
@@ -34,15 +34,22 @@ def run_counts(stats: dict[str, Any]) -> dict[str, int]:
         "duplicate": int(stats.get("archive/duplicate", 0)),
         "unchanged": int(stats.get("archive/unchanged", 0)) + int(stats.get("incremental/not_modified", 0)),
         "skipped": int(stats.get("incremental/skipped_fresh", 0)) + total("extract/skipped/"),
-        "errors": int(stats.get("crawl/page_error", 0)) + int(stats.get("log_count/ERROR", 0)),
+        # Each failure once: a page that could not be fetched (whatever Scrapy also logged about
+        # it), a callback that raised, an archive that could not be written.
+        "errors": int(stats.get("crawl/page_error", 0))
+        + int(stats.get("spider_exceptions/count", 0))
+        + int(stats.get("archive/error", 0)),
     }
 
 
 class CrawlRunExtension:
     """Logs each crawl run (id, spider, start, end, finish reason, counts) in the archive.
 
-    Enabled by CRAWL_RUNS_ENABLED with an archive at ARCHIVE_URI. A run killed outright (SIGKILL)
-    stays logged as started and never finished, which is what happened.
+    Enabled by CRAWL_RUNS_ENABLED with an archive at ARCHIVE_URI. The run is logged as the
+    crawler is built, before the spider opens, so a run killed while starting is logged too; one
+    killed outright (SIGKILL) has no end, and the archive shows it as interrupted once its
+    process is gone. An archive that cannot be written is the pipeline's to report: the run is
+    then not logged, and nothing else is said.
     """
 
     def __init__(self, crawler: Crawler, uri: str) -> None:
@@ -57,13 +64,24 @@ class CrawlRunExtension:
         if not crawler.settings.getbool("CRAWL_RUNS_ENABLED") or not uri:
             raise NotConfigured("CRAWL_RUNS_ENABLED is off or ARCHIVE_URI is empty")
         extension = cls(crawler, uri)
+        assert crawler.spidercls is not None
+        extension.start(crawler.spidercls.name)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
+    def start(self, spider_name: str) -> None:
+        """Log the run's start (best effort: see the class docstring)."""
+        try:
+            self.archive = open_archive(self.uri, near_dup=False)
+            self.run_id = self.archive.start_run(spider_name)
+        except ArchiveError as exc:
+            logger.debug("run not logged: %s", exc)
+            self._close()
+
     def spider_opened(self, spider: Spider) -> None:
-        self.archive = open_archive(self.uri, near_dup=False)
-        self.run_id = self.archive.start_run(spider.name)
+        if self.run_id is None:
+            return
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("run/id", self.run_id)
         logger.info("crawl run %s started", self.run_id, extra={"spider": spider})
@@ -72,6 +90,13 @@ class CrawlRunExtension:
         if self.archive is None or self.run_id is None:
             return
         assert self.crawler.stats is not None
-        self.archive.finish_run(self.run_id, reason, run_counts(self.crawler.stats.get_stats()))
-        self.archive.close()
-        self.archive = None
+        try:
+            self.archive.finish_run(self.run_id, reason, run_counts(self.crawler.stats.get_stats()))
+        except ArchiveError as exc:
+            logger.debug("run end not logged: %s", exc)
+        self._close()
+
+    def _close(self) -> None:
+        if self.archive is not None:
+            self.archive.close()
+            self.archive = None

@@ -1,7 +1,10 @@
 """Downloader middlewares of the project.
 
+`CleanUrlMiddleware`: a request for a URL with tracking parameters becomes one for its clean URL.
+`ScopeMiddleware`: only the crawl's own origins (scheme + host + port), over http(s), are requested.
 `BackoffMiddleware`: 429/503 answers slow the whole host down (honouring Retry-After) before
-the request is retried, instead of Scrapy's immediate retry.
+the request is retried, instead of Scrapy's immediate retry; the host speeds up again once it
+answers.
 `IncrementalMiddleware`: a re-run downloads only document pages that are new or due a revisit.
 """
 
@@ -10,14 +13,16 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
-from archive import ArchiveNotFound, open_archive
+from archive import ArchiveError, ArchiveNotFound, open_archive
+from crawler.stopping import stop_crawl
+from crawler.urls import Origin, Scope, clean_url
 
 if TYPE_CHECKING:
     from typing import Self
@@ -27,6 +32,7 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
     from archive import Archive
+    from archive.crawlstate import PageState
 
 logger = logging.getLogger(__name__)
 
@@ -45,12 +51,65 @@ def retry_after_seconds(value: bytes | None, now: datetime | None = None) -> flo
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+class CleanUrlMiddleware:
+    """Requests the clean URL (`crawler.urls.clean_url`) instead of a tracking variant.
+
+    Links, sitemap entries and redirects all pass here, so the dupefilter sees one URL per page
+    and a share link never becomes the page's record. Stat: urls/cleaned.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> Request | None:
+        clean = clean_url(request.url)
+        if clean == request.url:
+            return None
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("urls/cleaned")
+        # Returned, it is scheduled again: the dupefilter drops it if the clean URL was seen.
+        return request.replace(url=clean)
+
+
+class ScopeMiddleware:
+    """Drops every request outside the spider's `scope` (a `crawler.urls.Scope`).
+
+    Scrapy's OffsiteMiddleware compares host names only: a link to the same host on another
+    port, or an ftp: link, was requested. Here the origin decides, for links, sitemap entries
+    and redirects alike. Stats: scope/offsite, scope/not_http.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        scope: Scope | None = getattr(self.crawler.spider, "scope", None)
+        if scope is None or scope.allows(request.url):
+            return
+        assert self.crawler.stats is not None
+        kind = "offsite" if Origin.of(request.url) is not None else "not_http"
+        self.crawler.stats.inc_value(f"scope/{kind}")
+        logger.debug("not requested (%s): %s", kind, request.url)
+        raise IgnoreRequest(f"out of the crawl's scope ({kind}): {request.url}")
+
+
 class BackoffMiddleware:
     """Retries 429 and 503 after slowing the host down; enabled by BACKOFF_ENABLED.
 
     The host's download slot waits Retry-After seconds when the server says so, else
     BACKOFF_BASE_DELAY * 2**attempt, at most BACKOFF_MAX_DELAY; then the request is retried
-    (at most RETRY_TIMES). Stats: backoff/retry, backoff/gave_up, backoff/max_delay.
+    (at most RETRY_TIMES). A request that will not be retried sets no delay. The first answer
+    from the host that is not a 429/503 puts its delay back to what it was: the wait was the
+    server's request, not a lasting verdict on the host.
+    Stats: backoff/retry, backoff/gave_up, backoff/max_delay, backoff/recovered.
     """
 
     codes = frozenset({429, 503})
@@ -60,6 +119,8 @@ class BackoffMiddleware:
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.max_retries = max_retries
+        # Slot key -> its delay before the first backoff, while it is slowed down.
+        self.normal_delay: dict[str, float] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -74,13 +135,15 @@ class BackoffMiddleware:
         )
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
-        if response.status not in self.codes or request.meta.get("dont_retry"):
+        if response.status not in self.codes:
+            self._recover(request)
+            return response
+        if request.meta.get("dont_retry"):
             return response
         assert self.crawler.stats is not None
         attempt = request.meta.get("retry_times", 0)
         wait = retry_after_seconds(response.headers.get("Retry-After"))
         delay = min(self.max_delay, wait if wait is not None else self.base_delay * 2**attempt)
-        self._slow_down(request, delay)
         assert self.crawler.spider is not None
         retry = get_retry_request(
             request,
@@ -92,20 +155,36 @@ class BackoffMiddleware:
         if retry is None:
             self.crawler.stats.inc_value("backoff/gave_up")
             return response
+        self._slow_down(request, delay)
         self.crawler.stats.inc_value("backoff/retry")
         self.crawler.stats.max_value("backoff/max_delay", delay)
         return retry
 
-    def _slow_down(self, request: Request, delay: float) -> None:
+    def _slot(self, request: Request) -> tuple[str, Any]:
         engine = self.crawler.engine
         if engine is None:
-            return
+            return "", None
         downloader = engine.downloader
         key = downloader.get_slot_key(request)
-        slot = downloader.slots.get(key)
+        return key, downloader.slots.get(key)
+
+    def _slow_down(self, request: Request, delay: float) -> None:
+        key, slot = self._slot(request)
         if slot is not None and slot.delay < delay:
             logger.info("server asked %s to wait: delaying its requests %.1fs", key, delay)
+            self.normal_delay.setdefault(key, slot.delay)
             slot.delay = delay
+
+    def _recover(self, request: Request) -> None:
+        if not self.normal_delay:
+            return
+        key, slot = self._slot(request)
+        normal = self.normal_delay.pop(key, None)
+        if normal is not None and slot is not None:
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("backoff/recovered")
+            logger.info("%s answers again: its delay is back to %.1fs", key, normal)
+            slot.delay = min(slot.delay, normal)
 
 
 class IncrementalMiddleware:
@@ -126,6 +205,7 @@ class IncrementalMiddleware:
         self.uri = uri
         self.refresh_days = refresh_days
         self.archive: Archive | None = None
+        self.failed = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -138,12 +218,27 @@ class IncrementalMiddleware:
         return middleware
 
     def _archive(self) -> Archive | None:
-        if self.archive is None:
+        if self.archive is None and not self.failed:
             try:
                 self.archive = open_archive(self.uri, create=False)
             except ArchiveNotFound:
                 return None  # a first crawl: nothing is archived yet
+            except ArchiveError as exc:
+                # Without the archive every page would be fetched again; it also cannot store.
+                self.failed = True
+                stop_crawl(self.crawler, exc.reason, f"cannot read the archive: {exc}")
         return self.archive
+
+    def _state(self, url: str) -> PageState | None:
+        archive = self._archive()
+        if archive is None:
+            return None
+        try:
+            return archive.page_state(url)
+        except ArchiveError as exc:
+            self.failed = True
+            stop_crawl(self.crawler, exc.reason, f"cannot read the archive: {exc}")
+            return None
 
     def _refresh(self) -> timedelta:
         profile = getattr(self.crawler.spider, "profile", None)
@@ -153,8 +248,7 @@ class IncrementalMiddleware:
     def process_request(self, request: Request) -> None:
         if request.meta.get("incremental_skip") is False or urlsplit(request.url).path == "/robots.txt":
             return
-        archive = self._archive()
-        state = archive.page_state(request.url) if archive is not None else None
+        state = self._state(request.url)
         if state is None:
             return
         assert self.crawler.stats is not None
@@ -176,7 +270,10 @@ class IncrementalMiddleware:
         archive = self._archive()
         assert archive is not None
         assert self.crawler.stats is not None
-        archive.touch(request.url)
+        try:
+            archive.touch(request.url)
+        except ArchiveError as exc:
+            stop_crawl(self.crawler, exc.reason, f"cannot write the archive: {exc}")
         self.crawler.stats.inc_value("incremental/not_modified")
         raise IgnoreRequest("304 Not Modified: the archived version is current")
 

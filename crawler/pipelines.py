@@ -13,10 +13,11 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
 
-from archive import Capture, open_archive
+from archive import ArchiveError, Capture, open_archive
 from crawler.extract.dates import parse_date
+from crawler.stopping import stop_crawl
 
 if TYPE_CHECKING:
     from typing import Self
@@ -91,12 +92,23 @@ class ArchivePipeline:
     `python -m archive reindex --missing`).
     Stats: archive/new, archive/duplicate, archive/changed, archive/unchanged, and dedup/exact or
     dedup/near for a record linked to an earlier copy.
+
+    An archive that cannot be opened or written (full disk, read-only, damaged, locked) stops
+    the crawl at once, with the error's finish reason (`archive_disk_full`, ...): fetching on
+    would only fetch pages that cannot be kept. Stats: archive/error, archive/not_stored.
     """
 
     def __init__(
-        self, uri: str, stats: StatsCollector, *, keep_raw: bool = True, near_dup: bool = True
+        self,
+        uri: str,
+        stats: StatsCollector,
+        *,
+        keep_raw: bool = True,
+        near_dup: bool = True,
+        crawler: Crawler | None = None,
     ) -> None:
         self.uri = uri
+        self.crawler = crawler
         self.stats = stats
         self.keep_raw = keep_raw
         self.near_dup = near_dup
@@ -114,10 +126,17 @@ class ArchivePipeline:
             crawler.stats,
             keep_raw=settings.getbool("ARCHIVE_KEEP_RAW", True),
             near_dup=settings.getbool("ARCHIVE_NEAR_DUPLICATES", True),
+            crawler=crawler,
         )
 
     def open_spider(self) -> None:
-        self.archive = open_archive(self.uri, near_dup=self.near_dup)
+        try:
+            self.archive = open_archive(self.uri, near_dup=self.near_dup)
+        except ArchiveError as exc:
+            self.stats.inc_value("archive/error")
+            logger.error("cannot open the archive: %s", exc)
+            # Scrapy closes the spider, with this reason, before any request is made.
+            raise CloseSpider(_reason(exc)) from exc
 
     def close_spider(self) -> None:
         if self.archive is not None:
@@ -133,7 +152,12 @@ class ArchivePipeline:
                          "keywords", "truncated", "collection", "extra")
         }
         captures: list[Capture] = list(adapter.get("captures") or ()) if self.keep_raw else []
-        result = self.archive.add(fields, captures)
+        try:
+            result = self.archive.add(fields, captures)
+        except ArchiveError as exc:
+            self._failed(exc)
+            # The stop was logged once (ERROR); each item it costs is only counted.
+            raise DropItem(f"not stored: {fields['url']}", log_level="DEBUG") from exc
         self.stats.inc_value(f"archive/{result.status}")
         if result.match:
             self.stats.inc_value(f"dedup/{result.match}")
@@ -143,3 +167,15 @@ class ArchivePipeline:
         if "captures" in adapter:
             adapter["captures"] = []
         return item
+
+    def _failed(self, exc: ArchiveError) -> None:
+        self.stats.inc_value("archive/not_stored")
+        if self.stats.get_value("archive/error") is None:
+            self.stats.inc_value("archive/error")
+        if self.crawler is not None:
+            stop_crawl(self.crawler, _reason(exc), f"cannot write the archive: {exc}")
+
+
+def _reason(exc: ArchiveError) -> str:
+    """The crawl's finish reason for an archive error (`archive_disk_full`, ...)."""
+    return str(getattr(exc, "reason", "archive_error"))

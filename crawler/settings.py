@@ -23,8 +23,20 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.5
 ROBOTSTXT_OBEY = True
+# Scrapy waits 180 s for an answer; a template page that has not come in 20 s will not come,
+# and a hanging host must not stall a scheduled run for minutes per URL (20 s x 3 attempts).
+DOWNLOAD_TIMEOUT = 20
+# Scrapy's own count (2 retries, 3 attempts), kept: enough for a blip, bounded for a dead host.
+RETRY_TIMES = 2
+# Documents are pages of text: the largest real template page we know is about 1 MB. Scrapy
+# stops at 1 GiB, also while inflating gzip, so a bomb cost 1.19 GB of memory; 8 MiB bounds it.
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 USER_AGENT = "fanwen-archive/0.1 (archival crawler of public template documents)"
 DOWNLOADER_MIDDLEWARES = {
+    # First of all: one clean URL per page, then only the crawl's own origins are requested.
+    "crawler.middlewares.CleanUrlMiddleware": 40,
+    "crawler.middlewares.ScopeMiddleware": 45,
     # Before Scrapy's RetryMiddleware (550): 429/503 slow the host down, then retry.
     "crawler.middlewares.BackoffMiddleware": 560,
     # After robots.txt (100): skip or revalidate pages the archive already holds.
@@ -39,13 +51,20 @@ DUPEFILTER_CLASS = "crawler.dupefilter.RunDupeFilter"
 BACKOFF_ENABLED = True
 # Wait after the first 429/503 without Retry-After; doubled on each further attempt.
 BACKOFF_BASE_DELAY = 2.0
-# The longest wait, whatever Retry-After asks.
-BACKOFF_MAX_DELAY = 120.0
+# The longest wait, whatever Retry-After asks: a server asking for an hour gets its retry in a
+# minute (and gives up after RETRY_TIMES), not a scheduled run stalled for an hour.
+BACKOFF_MAX_DELAY = 60.0
 
 # --- Safety -----------------------------------------------------------------------------------
 # Scrapy 2.19 starts a localhost remote-control listener that runs code sent to it: off.
 REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+
+# --- Logging ----------------------------------------------------------------------------------
+# Scrapy logs at DEBUG, every scraped item in full; INFO is what a person reads after a run.
+LOG_LEVEL = "INFO"
+# Items are logged by URL and title, never with their text, whatever LOG_LEVEL says.
+# TODO-LEAD LOG_FORMATTER = "crawler.logformatter.QuietLogFormatter"
 
 # --- Output -----------------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"
@@ -70,7 +89,11 @@ ARCHIVE_NEAR_DUPLICATES = True
 ADDONS = {"crawler.addons.CassetteAddon": 0}
 
 # --- Crawl runs (project settings) -------------------------------------------------------------
-EXTENSIONS = {"crawler.extensions.CrawlRunExtension": 500}
+EXTENSIONS = {
+    "crawler.extensions.CrawlRunExtension": 500,
+    # Ctrl-C / SIGTERM drop the requests still queued in slowed-down slots (crawler/stopping.py).
+    "crawler.stopping.FastStopExtension": 510,
+}
 # Log every run (start, end, finish reason, counts) in the archive: python -m archive runs.
 CRAWL_RUNS_ENABLED = True
 
@@ -91,3 +114,9 @@ CASSETTE_RECORD_MODE = "none"
 EXTRACT_FAVOR_PRECISION = False
 # A paragraph seen on this many pages of a host is template, not document (0: off).
 EXTRACT_REPEATED_MIN_PAGES = 3
+# Pages larger than this are not extracted (skipped as too_large): parsing and scoring cost
+# seconds per MB of HTML, on the crawl's one thread (0: no limit).
+EXTRACT_MAX_BYTES = 3 * 1024 * 1024
+# Elements nested deeper than this are unwrapped before parsing: lxml (libxml2) drops
+# everything below about 255 levels, so a deeper page would lose its body (0: no limit).
+EXTRACT_MAX_DEPTH = 200

@@ -14,16 +14,21 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from scrapy import Request
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import CrawlSpider, Rule
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import CancelledError
+from twisted.internet.threads import deferToThreadPool
+from twisted.python.threadpool import ThreadPool
 
 from archive import Capture
-from crawler.extract import Document, Skipped, extract_page, merge_pages
+from crawler.extract import Document, ExtractResult, Skipped, extract_page, merge_pages
 from crawler.extract.repeated import RepeatedBlocks
 from crawler.items import DocumentItem
+from crawler.urls import Scope
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -74,6 +79,19 @@ def fetched_at(response: Response) -> datetime:
     return datetime.now(UTC)
 
 
+def _failure_kind(failure: Failure) -> str:
+    """What went wrong with a request: skipped (on purpose), too_large, redirect_loop or failed."""
+    error = failure.value
+    message = failure.getErrorMessage()
+    if isinstance(error, (DownloadCancelledError, CancelledError)) or "DOWNLOAD_MAXSIZE" in message:
+        # The download handler cancels a body over DOWNLOAD_MAXSIZE; HttpCompressionMiddleware
+        # ignores one that inflates past it. Both are a page too large to archive.
+        return "too_large"
+    if isinstance(error, IgnoreRequest) and not isinstance(error, HttpError):
+        return "redirect_loop" if "max redirections" in message.lower() else "skipped"
+    return "failed"
+
+
 class SiteSpider(CrawlSpider):
     """Crawls one site as its profile describes. Subclasses set `name` and `profile`."""
 
@@ -97,7 +115,10 @@ class SiteSpider(CrawlSpider):
         super().__init__(*args, **kwargs)
         self.start_urls = urls
         self.repeated: RepeatedBlocks | None = None
-        # Overriding the start URLs points the spider at another copy of the site.
+        self._extractor: ThreadPool | None = None
+        # Overriding the start URLs points the spider at another copy of the site: its scope is
+        # then their origins (ScopeMiddleware enforces it, ports included).
+        self.scope = Scope.from_start_urls(urls) if start_urls else Scope.from_domains(profile.domains)
         self.allowed_domains = (
             sorted({urlsplit(u).hostname or "" for u in urls})
             if start_urls
@@ -128,6 +149,12 @@ class SiteSpider(CrawlSpider):
             else:
                 yield Request(url, callback=self._parse, errback=self.on_error, dont_filter=True)
 
+    def closed(self, reason: str) -> None:
+        """Stop the extraction thread."""
+        if self._extractor is not None:
+            self._extractor.stop()
+            self._extractor = None
+
     def _tag_document(self, request: Request, response: Response) -> Request:
         return request.replace(errback=self.on_error)
 
@@ -137,29 +164,45 @@ class SiteSpider(CrawlSpider):
         logger.info("no document at %s: %s %s", url, reason, detail, extra={"spider": self})
 
     def on_error(self, failure: Failure) -> None:
-        """Log and count a page that could not be fetched; the crawl goes on."""
+        """Count a page that could not be fetched, and log it once; the crawl goes on.
+
+        Every failure is counted in crawl/page_error (the run log's errors), with its kind:
+        crawl/too_large (over DOWNLOAD_MAXSIZE, also while inflating), crawl/redirect_loop.
+        Scrapy already logs a download given up after its retries and an oversized body, so
+        those are not logged a second time.
+        """
         assert self.crawler.stats is not None
-        error = failure.value
-        if isinstance(error, IgnoreRequest) and not isinstance(error, HttpError):
-            # Skipped on purpose (robots.txt, an archived page still fresh): counted there.
-            request = getattr(failure, "request", None)
-            logger.debug("skipped %s: %s", getattr(request, "url", "?"), failure.getErrorMessage())
+        request = getattr(failure, "request", None)
+        url = getattr(request, "url", "?")
+        kind = _failure_kind(failure)
+        if kind == "skipped":
+            # Skipped on purpose (robots.txt, scope, an archived page still fresh): counted there.
+            logger.debug("skipped %s: %s", url, failure.getErrorMessage())
             return
         self.crawler.stats.inc_value("crawl/page_error")
-        request = getattr(failure, "request", None)
-        logger.warning(
-            "could not fetch %s: %s",
-            getattr(request, "url", "?"),
-            failure.getErrorMessage(),
-            extra={"spider": self},
-        )
+        if kind != "failed":
+            self.crawler.stats.inc_value(f"crawl/{kind}")
+        if kind == "too_large" or self._gave_up(failure):
+            return
+        logger.warning("could not fetch %s: %s", url, failure.getErrorMessage(), extra={"spider": self})
 
-    def parse_document(self, response: Response) -> Iterator[Any]:
+    def _gave_up(self, failure: Failure) -> bool:
+        # Whether Scrapy's RetryMiddleware retried this request to the end (and said so).
+        request = getattr(failure, "request", None)
+        retries = request.meta.get("retry_times", 0) if request is not None else 0
+        if retries < self.settings.getint("RETRY_TIMES"):
+            return False
+        error = failure.value
+        if isinstance(error, HttpError):
+            return error.response.status in {int(c) for c in self.settings.getlist("RETRY_HTTP_CODES")}
+        return True
+
+    async def parse_document(self, response: Response) -> AsyncIterator[Any]:
         """Extract a document page; yield items, or requests for its further pages."""
         if not isinstance(response, TextResponse):
             self._skip("not_html", response.url, (response.headers.get("Content-Type") or b"").decode("latin-1"))
             return
-        result = self._extract(response)
+        result = await self._extract(response)
         if isinstance(result, Skipped):
             self._skip(result.reason, response.url, result.detail)
             return
@@ -170,7 +213,18 @@ class SiteSpider(CrawlSpider):
             else:
                 yield self._item(document, [capture])
 
-    def _extract(self, response: TextResponse, *, continuation: bool = False) -> Any:
+    async def _extract(self, response: TextResponse, *, continuation: bool = False) -> ExtractResult:
+        # On a thread of its own: a page can take seconds to extract, and the event loop must
+        # go on downloading meanwhile. One thread, so the crawl's RepeatedBlocks is never shared.
+        if self._extractor is None:
+            self._extractor = ThreadPool(minthreads=1, maxthreads=1, name=f"extract-{self.name}")
+            self._extractor.start()
+        from twisted.internet import reactor
+
+        extracted = deferToThreadPool(reactor, self._extractor, self._extract_now, response, continuation)
+        return await maybe_deferred_to_future(extracted)
+
+    def _extract_now(self, response: TextResponse, continuation: bool) -> ExtractResult:
         return extract_page(
             response.body,
             response.url,
@@ -180,6 +234,8 @@ class SiteSpider(CrawlSpider):
             continuation=continuation,
             now=fetched_at(response),
             repeated=self._repeated(),
+            max_bytes=self.settings.getint("EXTRACT_MAX_BYTES"),
+            max_depth=self.settings.getint("EXTRACT_MAX_DEPTH"),
         )
 
     def _repeated(self) -> RepeatedBlocks | None:
@@ -202,11 +258,11 @@ class SiteSpider(CrawlSpider):
             dont_filter=True,
         )
 
-    def parse_continuation(
+    async def parse_continuation(
         self, response: Response, first: Document, parts: list[Document], captures: list[Capture]
-    ) -> Iterator[Any]:
+    ) -> AsyncIterator[Any]:
         """Add page N of a split article; after the last page, yield the joined document."""
-        result = self._extract(response, continuation=True) if isinstance(response, TextResponse) else None
+        result = await self._extract(response, continuation=True) if isinstance(response, TextResponse) else None
         if result is None or isinstance(result, Skipped):
             self._skip("page_without_text", response.url)
             parts = [*parts, Document(url=response.url, site=first.site, title="", text="", truncated=True)]

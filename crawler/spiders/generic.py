@@ -52,17 +52,18 @@ class GenericSpider(SiteSpider):
             yield Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap, errback=self._no_sitemap)
             yield Request(f"{origin}/robots.txt", callback=self.parse_robots, errback=self._no_sitemap)
 
-    def parse_start_url(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+    async def parse_start_url(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
         # A start URL may itself be a document.
-        yield from self.parse_document(response)
+        async for item in self.parse_document(response):
+            yield item
 
-    def parse_document(self, response: Response) -> Iterator[Any]:
+    async def parse_document(self, response: Response) -> AsyncIterator[Any]:
         if response.url in self.continuations:
             # Page N of an article whose page 1 was seen: that page fetches and joins it. Page N
             # reached first is recognised by the extractor (it links back to page 1).
             self._skip("continuation", response.url)
             return
-        for item in super().parse_document(response):
+        async for item in super().parse_document(response):
             if isinstance(item, Request) and "first" in item.cb_kwargs:
                 self.continuations.update(item.cb_kwargs["first"].next_pages)
             yield item

@@ -74,3 +74,70 @@ def test_busy_server_is_retried_with_backoff(busy_server: tuple[str, list[int]],
     assert stat(log, "backoff/retry") == 2
     # Retry-After: 1 for the 429; then 0.5 * 2**1 for the 503 without one.
     assert "'backoff/max_delay': 1.0" in log
+
+
+@pytest.fixture
+def blip_server() -> Iterator[tuple[str, list[tuple[str, int]]]]:
+    """/fanwen/1.html answers 503 (Retry-After: 1) once; /fanwen/2..4.html and later tries, 200.
+
+    /fanwen/9.html always answers 503 with Retry-After: 30.
+    """
+    served: list[tuple[str, int]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            if self.path == "/fanwen/":
+                links = "".join(f"<a href='/fanwen/{n}.html'>{n}</a>" for n in (1, 2, 3, 4))
+                status, body = 200, f"<html><body>{links}</body></html>".encode()
+            elif self.path == "/fanwen/9.html" or (self.path == "/fanwen/1.html" and (self.path, 503) not in served):
+                status, body = 503, b"busy"
+            elif self.path in {f"/fanwen/{n}.html" for n in (1, 2, 3, 4)}:
+                status, body = 200, PAGE.replace("会议讲话</h1>".encode(), f"会议讲话{self.path[-6]}</h1>".encode())
+            else:
+                self.send_error(404)
+                return
+            served.append((self.path, status))
+            self.send_response(status)
+            if status == 503:
+                self.send_header("Retry-After", "30" if self.path.endswith("9.html") else "1")
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", served
+    finally:
+        server.shutdown()
+
+
+def test_a_host_that_answers_again_gets_its_delay_back(
+    blip_server: tuple[str, list[tuple[str, int]]], tmp_path: Path
+) -> None:
+    base, served = blip_server
+    records, log = scrapy_crawl("baina", base + "/fanwen/", tmp_path, "ROBOTSTXT_OBEY=False",
+                                "AUTOTHROTTLE_ENABLED=False", "DOWNLOAD_DELAY=0")
+    assert ("/fanwen/1.html", 503) in served and ("/fanwen/1.html", 200) in served
+    assert len(records) == 4
+    assert stat(log, "backoff/retry") == 1
+    # The 200 after the wait restores the slot's delay (0 here), instead of 1 s per request.
+    assert stat(log, "backoff/recovered") == 1
+    assert "its delay is back to 0.0s" in log
+
+
+def test_no_wait_is_set_when_nothing_will_be_retried(
+    blip_server: tuple[str, list[tuple[str, int]]], tmp_path: Path
+) -> None:
+    base, served = blip_server
+    records, log = scrapy_crawl("baina", base + "/fanwen/9.html", tmp_path, "ROBOTSTXT_OBEY=False",
+                                "RETRY_TIMES=0")
+    assert served == [("/fanwen/9.html", 503)]
+    assert records == []
+    assert stat(log, "backoff/gave_up") == 1
+    assert "delaying its requests" not in log
+    assert stat(log, "crawl/page_error") == 1
