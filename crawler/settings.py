@@ -64,7 +64,7 @@ TELNETCONSOLE_ENABLED = False
 # Scrapy logs at DEBUG, every scraped item in full; INFO is what a person reads after a run.
 LOG_LEVEL = "INFO"
 # Items are logged by URL and title, never with their text, whatever LOG_LEVEL says.
-# TODO-LEAD LOG_FORMATTER = "crawler.logformatter.QuietLogFormatter"
+LOG_FORMATTER = "crawler.logformatter.QuietLogFormatter"
 
 # --- Output -----------------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"

@@ -25,6 +25,7 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
 from archive import Capture
+from crawler.checks import check_start_url
 from crawler.extract import Document, ExtractResult, Skipped, extract_page, merge_pages
 from crawler.extract.repeated import RepeatedBlocks
 from crawler.items import DocumentItem
@@ -103,10 +104,7 @@ class SiteSpider(CrawlSpider):
         urls = split_urls(start_urls) or list(cls.profile.start_urls)
         if not urls:
             raise ValueError(f"no start URL known for {cls.profile.key}; pass -a start_urls=URL[,URL...]")
-        for url in urls:
-            if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-                raise ValueError(f"bad start URL {url!r}; expected http://host/... or https://host/...")
-        return urls
+        return [check_start_url(url) for url in urls]
 
     def __init__(self, *args: Any, start_urls: str | list[str] | None = None, **kwargs: Any) -> None:
         profile = self.profile
