@@ -11,10 +11,15 @@ from __future__ import annotations
 import logging
 
 from archive.core import AddResult, Archive
+from archive.crawlstate import mark_run_finished
 from archive.dedup import NearDupIndex, content_hash
 from archive.errors import (
     ArchiveError,
+    ArchiveFull,
+    ArchiveIOError,
+    ArchiveLocked,
     ArchiveNotFound,
+    ArchiveReadOnly,
     BadFilter,
     CorruptArchive,
     ExportError,
@@ -22,6 +27,7 @@ from archive.errors import (
     RecordNotFound,
     SchemaError,
     UnknownScheme,
+    archive_error_from,
 )
 from archive.neardup import DEFAULT_PARAMS, MinHashParams
 from archive.neardup_sqlite import MinHashIndex, reindex
@@ -36,7 +42,11 @@ __all__ = [
     "AddResult",
     "Archive",
     "ArchiveError",
+    "ArchiveFull",
+    "ArchiveIOError",
+    "ArchiveLocked",
     "ArchiveNotFound",
+    "ArchiveReadOnly",
     "BadFilter",
     "Capture",
     "CorruptArchive",
@@ -50,7 +60,9 @@ __all__ = [
     "SchemaError",
     "Sighting",
     "UnknownScheme",
+    "archive_error_from",
     "content_hash",
+    "mark_run_finished",
     "normalize_text",
     "open_archive",
     "record_id",

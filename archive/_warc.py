@@ -2,15 +2,21 @@
 
 One gzip member per WARC record, so a file can always be appended to and any record can be
 read by seeking to its offset. HTTP header and body bytes are written and read back verbatim.
+
+A file only ever ends after a whole record: an append that fails (disk full, file size limit,
+I/O error) is cut back to the length the file had before it, and a torn tail left by a crash
+mid-write (kill -9, power loss) is cut off before the next append to that file.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import http
 import logging
 import os
 import re
+import zlib
 from dataclasses import dataclass
 from io import BytesIO
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -22,12 +28,15 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from archive.errors import CorruptArchive
+from archive.errors import CorruptArchive, archive_error_from
 from archive.records import Capture
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
+
+    #: How a write hands its undo to the transaction it is part of (``SqliteStore.on_rollback``).
+    OnUndo = Callable[[Callable[[], None]], None]
 
 logger = logging.getLogger(__name__)
 
@@ -66,19 +75,67 @@ class WarcDir:
     Args:
         directory: The directory (created on the first write).
         max_bytes: Rotation threshold; see ``WARC_MAX_BYTES``.
+        referenced_end: Given a file name, the offset just past the last record of that file
+            the database refers to (0 for none): where the search for a torn tail starts, so a
+            100 MB file is not read from its start. None: search from the start of the file.
+        on_undo: Called after each append with a function that removes it again, for the
+            caller to run if the transaction the append belongs to rolls back.
     """
 
-    def __init__(self, directory: Path, *, max_bytes: int = WARC_MAX_BYTES) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        max_bytes: int = WARC_MAX_BYTES,
+        referenced_end: Callable[[str], int] | None = None,
+        on_undo: OnUndo | None = None,
+    ) -> None:
         self.directory = directory
         self.max_bytes = max_bytes
+        self.referenced_end = referenced_end
+        self.on_undo = on_undo
+        # File name -> the size this object last saw it end whole at. A file whose size differs
+        # at the next write was appended to by another process, or torn by one: check its tail.
+        self._whole: dict[str, int] = {}
 
     def write(self, capture: Capture) -> WarcLocation:
         """Append ``capture`` as a response (and request) record, flushed and fsynced.
 
-        The caller holds the database write lock, so no other writer appends concurrently.
+        The caller holds the database write lock, so no other writer appends concurrently. A
+        torn tail at the end of the file is cut off first (one warning).
+
+        Raises:
+            ArchiveFull: No space left, or the file size limit reached; the file is cut back to
+                its length before the write.
+            ArchiveReadOnly: The directory or file is not writable.
+            ArchiveIOError: Another operating-system failure (the file is cut back too).
+            CorruptArchive: The file is shorter than the records the database refers to.
         """
         path = self._current_file()
-        new_file = not path.exists()
+        try:
+            before: int | None = path.stat().st_size
+        except FileNotFoundError:
+            before = None
+        except OSError as exc:
+            raise archive_error_from(exc, path) from exc
+        if before is not None and self._whole.get(path.name) != before:
+            before = self._repair(path, before)
+        try:
+            location, after = self._append(path, capture, new_file=before is None)
+        except BaseException as exc:  # also an interrupt mid-write: never leave half a record
+            self._cut_back(path, before)
+            if isinstance(exc, OSError):
+                raise archive_error_from(exc, path) from exc
+            raise
+        self._whole[path.name] = after
+        if before is None:
+            _fsync_dir(self.directory)
+            logger.info("started WARC file %s", path)
+        if self.on_undo is not None:
+            self.on_undo(lambda: self._undo(path, before, after))
+        return location
+
+    def _append(self, path: Path, capture: Capture, *, new_file: bool) -> tuple[WarcLocation, int]:
         with path.open("ab") as fh:
             writer = WARCWriter(fh, gzip=True)
             if new_file:
@@ -92,18 +149,77 @@ class WarcDir:
                 request_offset = fh.tell()
                 writer.write_record(_request_record(writer, capture, response))
                 request_length = fh.tell() - request_offset
+            end = fh.tell()
             fh.flush()
             os.fsync(fh.fileno())
-        if new_file:
-            _fsync_dir(self.directory)
-            logger.info("started WARC file %s", path)
-        return WarcLocation(path.name, offset, length, request_offset, request_length)
+        return WarcLocation(path.name, offset, length, request_offset, request_length), end
+
+    def _cut_back(self, path: Path, before: int | None) -> None:
+        # After a failed append: what was written of the record must not stay, or the file
+        # would end in half a gzip member that no reader gets past.
+        self._whole.pop(path.name, None)
+        try:
+            if before is None:
+                path.unlink(missing_ok=True)
+            else:
+                os.truncate(path, before)
+                self._whole[path.name] = before
+        except OSError as exc:
+            logger.error(
+                "could not cut %s back to %s bytes after a failed write (%s); "
+                "the next write to it cuts the torn tail off",
+                path,
+                before or 0,
+                exc.strerror or exc,
+            )
+
+    def _undo(self, path: Path, before: int | None, after: int) -> None:
+        # The transaction that referred to this append rolled back: the records would be orphans.
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            return
+        if size != after:  # someone wrote after us (cannot happen under the lock): keep it all
+            logger.warning("not cutting %s back: it is %d bytes, not the %d written", path, size, after)
+            return
+        self._cut_back(path, before)
+
+    def _repair(self, path: Path, size: int) -> int:
+        """Cut a torn tail off ``path`` (``size`` bytes long); return the size it has after."""
+        start = self.referenced_end(path.name) if self.referenced_end is not None else 0
+        if start > size:
+            raise CorruptArchive(
+                f"WARC file {path} is damaged: it has {size} bytes but the archive refers to records up to "
+                f"byte {start}; restore the file from a backup"
+            )
+        known = self._whole.get(path.name)
+        if known is not None and start < known <= size:
+            start = known  # this object saw the file end whole there
+        try:
+            end = whole_records_end(path, start, size)
+            if end < size:
+                os.truncate(path, end)
+                with path.open("rb+") as fh:
+                    os.fsync(fh.fileno())
+                logger.warning(
+                    "WARC file %s ended in a torn record (a crash or a full disk mid-write): "
+                    "cut %d bytes after offset %d",
+                    path,
+                    size - end,
+                    end,
+                )
+        except OSError as exc:
+            raise archive_error_from(exc, path) from exc
+        self._whole[path.name] = end
+        return end
 
     def read(self, location: WarcLocation, *, url: str, fetched_at: str) -> Capture:
         """Read back the capture stored at ``location``.
 
         Raises:
             CorruptArchive: When the file is missing or the bytes there are not the expected record.
+            ArchiveReadOnly: The file is not readable by this user.
+            ArchiveIOError: The operating system failed the read.
         """
         path = self.directory / location.warc_file
         try:
@@ -119,23 +235,31 @@ class WarcDir:
             raise CorruptArchive(
                 f"WARC file {path} is missing; restore it (the database still refers to it)"
             ) from None
-        except (ArchiveLoadFailed, StopIteration, OSError, ValueError) as exc:
-            raise CorruptArchive(
-                f"cannot read the capture of {url} at {path}:{location.offset} ({exc}); "
-                "restore the WARC file from a backup"
-            ) from exc
+        except OSError as exc:
+            if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.EIO):
+                raise archive_error_from(exc, path) from exc
+            raise _damaged(path, location, url, exc) from exc
+        except (ArchiveLoadFailed, StopIteration, ValueError, EOFError, zlib.error) as exc:
+            raise _damaged(path, location, url, exc) from exc
         return Capture(url, status, headers, body, fetched_at, request_headers)
 
     def _current_file(self) -> Path:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        numbers = [
-            int(m.group(1))
-            for path in self.directory.iterdir()
-            if (m := _NAME.fullmatch(path.name))
-        ]
-        number = max(numbers, default=1)
-        path = self.directory / f"captures-{number:05d}.warc.gz"
-        if path.exists() and path.stat().st_size >= self.max_bytes:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            numbers = [
+                int(m.group(1))
+                for path in self.directory.iterdir()
+                if (m := _NAME.fullmatch(path.name))
+            ]
+            number = max(numbers, default=1)
+            path = self.directory / f"captures-{number:05d}.warc.gz"
+            size = path.stat().st_size if path.exists() else None
+        except OSError as exc:
+            raise archive_error_from(exc, self.directory) from exc
+        if size is not None and size >= self.max_bytes:
+            # The file is left for good: make sure it does not keep a torn tail forever.
+            if self._whole.get(path.name) != size:
+                self._repair(path, size)
             path = self.directory / f"captures-{number + 1:05d}.warc.gz"
         return path
 
@@ -143,6 +267,53 @@ class WarcDir:
     def _write_warcinfo(writer: Any, filename: str) -> None:
         info = {"software": "fanwen-archive", "format": "WARC File Format 1.0"}
         writer.write_record(writer.create_warcinfo_record(filename, info))
+
+
+def whole_records_end(path: Path, start: int, size: int | None = None) -> int:
+    """Return the offset just past the last whole record of ``path``, reading from ``start``.
+
+    A record is whole when its gzip member is complete (CRC and length checked) and holds one
+    WARC record with all the bytes its Content-Length announces. ``start`` must be the start of
+    a record (or the end of the file).
+
+    Args:
+        path: A gzipped WARC file with one record per member.
+        start: Where to start reading: an offset known to follow a whole record.
+        size: The file's size (read from the file when None).
+
+    Returns:
+        ``size`` when the file ends whole, else the offset of the first record that is not.
+    """
+    end = start
+    with path.open("rb") as fh:
+        total = fh.seek(0, os.SEEK_END) if size is None else size
+        while end < total:
+            member_end = _whole_member_end(fh, end)
+            if member_end is None:
+                break
+            end = member_end
+    return end
+
+
+def _whole_member_end(fh: BinaryIO, offset: int) -> int | None:
+    try:
+        data, end = _inflate_member(fh, offset)
+    except (EOFError, zlib.error):
+        return None
+    try:
+        record = next(iter(ArchiveIterator(BytesIO(data), no_record_parse=True)))
+        expected = int(record.rec_headers.get_header("Content-Length"))
+        whole = len(record.raw_stream.read()) == expected
+    except (ArchiveLoadFailed, StopIteration, ValueError, TypeError, EOFError):
+        return None
+    return end if whole else None
+
+
+def _damaged(path: Path, location: WarcLocation, url: str, exc: BaseException) -> CorruptArchive:
+    return CorruptArchive(
+        f"WARC file {path} is damaged: cannot read the capture of {url} at offset {location.offset} ({exc}); "
+        "restore the WARC file from a backup"
+    )
 
 
 def _response_record(writer: Any, capture: Capture) -> Any:
@@ -176,19 +347,36 @@ def _request_record(writer: Any, capture: Capture, response: Any) -> Any:
 
 
 def _read_block(fh: BinaryIO, offset: int, rec_type: str, url: str) -> bytes:
-    fh.seek(offset)
+    data, _ = _inflate_member(fh, offset)
     # no_record_parse: hand back the HTTP block untouched, so warcio neither de-chunks nor
     # decompresses a body whose headers still say Content-Encoding / Transfer-Encoding.
-    iterator = ArchiveIterator(fh, no_record_parse=True)
-    record = next(iter(iterator))
+    record = next(iter(ArchiveIterator(BytesIO(data), no_record_parse=True)))
     found_type = record.rec_type
     found_url = record.rec_headers.get_header("WARC-Target-URI")
     if found_type != rec_type or found_url != url:
         raise ValueError(f"found a {found_type} record of {found_url}")
-    chunks = []
-    while chunk := record.raw_stream.read(1 << 16):
-        chunks.append(chunk)
-    return b"".join(chunks)
+    block: bytes = record.raw_stream.read()
+    expected = int(record.rec_headers.get_header("Content-Length"))
+    if len(block) != expected:
+        raise ValueError(f"the record holds {len(block)} of its {expected} bytes")
+    return block
+
+
+def _inflate_member(fh: BinaryIO, offset: int) -> tuple[bytes, int]:
+    # The gzip member at ``offset``, decompressed, and the offset just past it. Done here, not
+    # by warcio, which on a damaged member writes zlib's message to stderr and returns what it
+    # got so far; zlib checks the member's CRC and length.
+    fh.seek(offset)
+    inflate = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    parts: list[bytes] = []
+    read = 0
+    while not inflate.eof:
+        chunk = fh.read(1 << 16)
+        if not chunk:
+            raise EOFError("the gzip member stops before its end")
+        read += len(chunk)
+        parts.append(inflate.decompress(chunk))  # zlib.error when not gzip, or damaged
+    return b"".join(parts), offset + read - len(inflate.unused_data)
 
 
 def _parse_http(block: bytes, path: Path) -> tuple[int, list[tuple[str, str]], bytes]:

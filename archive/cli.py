@@ -1,7 +1,9 @@
 """``python -m archive``: export and inspect the archive from the command line.
 
 A thin boundary: each sub-command parses its arguments, calls the library, and turns library
-errors into one ``error: <problem>; <fix>`` line on stderr with exit code 1.
+errors into one ``error: <problem>; <fix>`` line on stderr with exit code 1. Every command
+opens the archive through ``_open``, which checks the database's structure first, so a damaged
+archive is reported as such by every command, whichever pages it would have read.
 """
 
 from __future__ import annotations
@@ -12,17 +14,19 @@ import io
 import json
 import logging
 import os
+import sqlite3
 import sys
 from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from archive.crawlstate import RUN_COUNTS
-from archive.errors import ArchiveError, BadFilter
+from archive.errors import ArchiveError, BadFilter, archive_error_from
 from archive.export import export_jsonl, export_to_path
 from archive.neardup import DEFAULT_PARAMS, MinHashParams
 from archive.neardup_sqlite import MinHashIndex, reindex
-from archive.store import DEFAULT_URI, open_archive
+from archive.sqlite import SqliteStore
+from archive.store import DEFAULT_URI, open_archive, parse_uri
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -38,6 +42,16 @@ __all__ = ["build_parser", "cmd_export", "cmd_reindex", "cmd_show", "cmd_stats",
 
 def _archive_uri(args: argparse.Namespace) -> str:
     return str(args.archive or os.environ.get("ARCHIVE_URI") or DEFAULT_URI)
+
+
+@contextmanager
+def _open(args: argparse.Namespace) -> Iterator[Archive]:
+    # One way in for every command: an existing archive, no near-duplicate index (reindex
+    # attaches its own), and its structure checked, since a query may never touch the damage.
+    with open_archive(_archive_uri(args), create=False, near_dup=False) as archive:
+        if isinstance(archive.store, SqliteStore):
+            archive.store.check()
+        yield archive
 
 
 def _parse_day(value: str | None, flag: str) -> date | None:
@@ -83,7 +97,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         "distinct": not args.include_duplicates,
         "all_versions": args.all_versions,
     }
-    with open_archive(_archive_uri(args), create=False, near_dup=False) as archive:
+    with _open(args) as archive:
         if args.output == "-":
             try:
                 with _utf8_stdout() as out:
@@ -102,7 +116,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """Print one record with its versions, its sightings and, for a root, its duplicates."""
-    with open_archive(_archive_uri(args), create=False, near_dup=False) as archive:
+    with _open(args) as archive:
         shown = describe(archive, args.id)
     if args.json:
         print(json.dumps(shown, ensure_ascii=False, indent=2))
@@ -189,7 +203,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
             params = MinHashParams.tuned(threshold, num_perm)
         except ValueError as exc:
             raise BadFilter(f"bad near-duplicate parameters: {exc}; see docs/neardup.md") from None
-    with open_archive(_archive_uri(args), create=False, near_dup=False) as archive:
+    with _open(args) as archive:
         count = reindex(archive, params, missing_only=args.missing, progress=_progress)
         index = archive.near_index
         used = index.params if isinstance(index, MinHashIndex) else None
@@ -203,7 +217,7 @@ def _progress(done: int) -> None:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """Print record counts per site and per month of publication."""
-    with open_archive(_archive_uri(args), create=False, near_dup=False) as archive:
+    with _open(args) as archive:
         stats = archive.stats()
     if args.json:
         print(json.dumps(stats, ensure_ascii=False, indent=2))
@@ -214,7 +228,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_runs(args: argparse.Namespace) -> int:
     """List crawl runs, newest first."""
-    with open_archive(_archive_uri(args), create=False, near_dup=False) as archive:
+    with _open(args) as archive:
         runs = archive.runs(spider=args.spider, limit=args.limit)
     if args.json:
         for run in runs:
@@ -360,5 +374,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except ArchiveError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        error = exc
+    except BrokenPipeError:
+        # The reader of our output (e.g. `| head`) went away: not an error of the archive.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except (sqlite3.Error, OSError) as exc:
+        # The library names these itself; this keeps a slip from ever reaching the user as a
+        # traceback (-v still logs it).
+        error = archive_error_from(exc, _archive_path(args))
+        logger.info("where the error below came from", exc_info=exc)
+    print(f"error: {error}", file=sys.stderr)
+    return 1
+
+
+def _archive_path(args: argparse.Namespace) -> str:
+    try:
+        return parse_uri(_archive_uri(args))[1]
+    except ArchiveError:
+        return _archive_uri(args)

@@ -180,3 +180,18 @@ def m004_band_keys_in_memory(conn: sqlite3.Connection) -> None:
     buckets in 256 bytes per document instead (``docs/neardup.md``).
     """
     conn.execute("DROP TABLE minhash_bands")
+
+
+@migration(5)
+def m005_run_process(conn: sqlite3.Connection) -> None:
+    """Which process ran each crawl, so a run whose process died shows as ``interrupted``.
+
+    ``pid`` and ``host`` name the process; ``process_start`` is an opaque token of when it
+    started (Linux: boot id and start tick), so a pid reused by a later process is not taken for
+    the run's own. NULL in runs logged before this step: those are left as they are. A column
+    already there (a file whose ``user_version`` was set back by hand) is kept.
+    """
+    present = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    for name, kind in (("pid", "INTEGER"), ("host", "TEXT"), ("process_start", "TEXT")):
+        if name not in present:
+            conn.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")

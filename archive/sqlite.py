@@ -1,38 +1,160 @@
 """SQLite storage of the archive: opening and migrating the file, queries, and the WARC side-car.
 
-A store that will not open raises (``CorruptArchive``, ``SchemaError``); it is never deleted or
-recreated.
+A store that will not open raises (``CorruptArchive``, ``SchemaError``, ``ArchiveReadOnly``, ...);
+it is never deleted or recreated. Every statement runs through a connection that turns the
+environment's failures (full disk, read-only file, lock held too long, damaged file, I/O error)
+into the named ``ArchiveError`` subclasses of ``archive.errors``; a constraint violation or a
+misuse of the API (``IntegrityError``, ``ProgrammingError``) is a bug and stays as it is.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from archive._warc import WARC_MAX_BYTES, WarcDir, WarcLocation, payload_digest
 from archive.crawlstate import header
-from archive.errors import ArchiveError, ArchiveNotFound, CorruptArchive, SchemaError
+from archive.errors import (
+    ArchiveError,
+    ArchiveNotFound,
+    ArchiveReadOnly,
+    CorruptArchive,
+    SchemaError,
+    archive_error_from,
+    read_only_problem,
+    recover_hint,
+)
 from archive.migrations import MIGRATIONS
 from archive.records import FIELDS, Record, Sighting
 
 if TYPE_CHECKING:
-    import os
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
     from archive.records import Capture, RecordQuery
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SqliteStore"]
+__all__ = ["DEFAULT_BUSY_TIMEOUT", "SqliteStore"]
 
+#: Seconds a write waits for another connection's write lock before ``ArchiveLocked``.
+DEFAULT_BUSY_TIMEOUT = 30.0
 
 _COLUMNS = ", ".join(FIELDS)
 _SELECT = f"SELECT {_COLUMNS} FROM records"  # noqa: S608 - constant column names
+
+# Raised by SQLite for what the caller did, not for what the disk did: left as they are.
+_CALLER_ERRORS = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)
+
+
+class _Connection(sqlite3.Connection):
+    # Every statement, fetch and commit of the store (and of the near-duplicate index and the
+    # crawl state, which share the connection) passes through here, so no raw sqlite3 error
+    # about the environment escapes a store call.
+    archive_path: Path = Path()
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+
+    def named_error(self, exc: sqlite3.Error) -> ArchiveError:
+        return archive_error_from(exc, self.archive_path, busy_timeout=self.busy_timeout)
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        return self.cursor(_Cursor).execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> sqlite3.Cursor:
+        return self.cursor(_Cursor).executemany(sql, parameters)
+
+    def executescript(self, sql_script: str, /) -> sqlite3.Cursor:
+        return self.cursor(_Cursor).executescript(sql_script)
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        except _CALLER_ERRORS:
+            raise
+        except sqlite3.Error as exc:
+            raise self.named_error(exc) from exc
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        except _CALLER_ERRORS:
+            raise
+        except sqlite3.Error as exc:
+            raise self.named_error(exc) from exc
+
+
+class _Cursor(sqlite3.Cursor):
+    # SQLite reads pages lazily: a damaged page is met while fetching rows, not at execute().
+    def _named(self, exc: sqlite3.Error) -> ArchiveError:
+        error = cast("_Connection", self.connection).named_error(exc)  # made only by _Connection
+        # The error's traceback keeps this frame, so this cursor, so its statement: unreleased,
+        # that keeps the database files open after the store is closed (a disk full stays full).
+        try:
+            self.close()
+        except sqlite3.Error:
+            pass
+        return error
+
+    def execute(self, sql: str, parameters: Any = (), /) -> Self:
+        try:
+            return super().execute(sql, parameters)
+        except _CALLER_ERRORS:
+            raise
+        except sqlite3.Error as exc:
+            raise self._named(exc) from exc
+
+    def executemany(self, sql: str, seq_of_parameters: Iterable[Any], /) -> Self:
+        try:
+            return super().executemany(sql, seq_of_parameters)
+        except _CALLER_ERRORS:
+            raise
+        except sqlite3.Error as exc:
+            raise self._named(exc) from exc
+
+    def executescript(self, sql_script: str, /) -> sqlite3.Cursor:
+        try:
+            return super().executescript(sql_script)
+        except _CALLER_ERRORS:
+            raise
+        except sqlite3.Error as exc:
+            raise self._named(exc) from exc
+
+    def fetchone(self) -> Any:
+        try:
+            return super().fetchone()
+        except _CALLER_ERRORS:
+            raise
+        except sqlite3.Error as exc:
+            raise self._named(exc) from exc
+
+    def fetchmany(self, size: int | None = 1) -> list[Any]:
+        try:
+            return super().fetchmany(self.arraysize if size is None else size)
+        except _CALLER_ERRORS:
+            raise
+        except sqlite3.Error as exc:
+            raise self._named(exc) from exc
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return super().fetchall()
+        except _CALLER_ERRORS:
+            raise
+        except sqlite3.Error as exc:
+            raise self._named(exc) from exc
+
+    def __next__(self) -> Any:
+        try:
+            return super().__next__()
+        except _CALLER_ERRORS:
+            raise
+        except sqlite3.Error as exc:
+            raise self._named(exc) from exc
 
 
 class SqliteStore:
@@ -42,12 +164,23 @@ class SqliteStore:
         path: The database file, e.g. ``data/archive.db`` (captures go to ``data/archive.warc/``).
         create: Create the file (and parent directories) when missing; else raise.
         warc_max_bytes: Size at which a new WARC file is started.
+        busy_timeout: Seconds a statement waits for another connection's lock before
+            ``ArchiveLocked``.
+        read_only: True: open for reading only (no migration; a write raises
+            ``ArchiveReadOnly``). False: the archive must be writable, else ``ArchiveReadOnly``
+            now. None (default): as False when ``create`` is true (a crawl means to write); else
+            fall back to reading only when the file, its folder or its file system is not
+            writable, so ``stats`` and ``export`` work on an archive on a read-only disk.
 
     Raises:
-        ArchiveNotFound: ``create`` is false and there is no file at ``path``.
-        CorruptArchive: The file is not a SQLite database.
+        ArchiveNotFound: ``create`` is false (or ``read_only`` true) and there is no file at ``path``.
+        ArchiveReadOnly: The archive must be written (see ``read_only``) but cannot be, or it
+            cannot even be read read-only (a ``-wal`` file without its ``-shm`` in a read-only
+            folder), or it needs a migration while read-only.
+        CorruptArchive: The file is damaged, or is not a SQLite database.
         SchemaError: The file is a newer archive than this code, or a SQLite database that is
             not an archive.
+        ArchiveLocked, ArchiveFull, ArchiveIOError: Opening (migrating) it failed for that reason.
     """
 
     def __init__(
@@ -56,49 +189,100 @@ class SqliteStore:
         *,
         create: bool = True,
         warc_max_bytes: int = WARC_MAX_BYTES,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        read_only: bool | None = None,
     ) -> None:
         """Open or create the store; see the class docstring."""
         self.path = Path(path)
         self.location = str(self.path)
-        self.warc = WarcDir(self.path.with_name(self.path.stem + ".warc"), max_bytes=warc_max_bytes)
+        self.busy_timeout = busy_timeout
+        self.warc = WarcDir(
+            self.path.with_name(self.path.stem + ".warc"),
+            max_bytes=warc_max_bytes,
+            referenced_end=self._referenced_end,
+            on_undo=self._on_warc_undo,
+        )
         self._depth = 0
         self._transactions = 0
         self._undo: list[Callable[[], None]] = []
-        if not self.path.exists():
-            if not create:
+        try:
+            exists = self.path.exists()
+            is_dir = self.path.is_dir()
+        except OSError as exc:
+            raise archive_error_from(exc, self.path) from exc
+        if not exists:
+            if not create or read_only:
                 raise ArchiveNotFound(
                     f"no archive at {path}; run a crawl first or pass --archive URI"
                 )
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise ArchiveError(
-                    f"cannot create the directory of {path} ({exc.strerror}); "
-                    "choose a writable path"
-                ) from exc
-        if self.path.is_dir():
+                raise archive_error_from(exc, self.path) from exc
+        if is_dir:
             raise CorruptArchive(f"{path} is a directory, not an archive; pass the database file")
-        try:
-            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
-        except sqlite3.Error as exc:
-            raise ArchiveError(
-                f"cannot open {path} ({exc}); check the path and its permissions"
-            ) from exc
+        #: Why writes are refused (None: the store is writable).
+        self.read_only_reason: str | None = None
+        blocked = read_only_problem(self.path)
+        if read_only is None:
+            read_only = blocked is not None and not create
+        if blocked is None and not read_only and self.warc.directory.is_dir():
+            # A writer also appends captures: better told now than at its first document.
+            blocked = read_only_problem(self.warc.directory / "captures-00001.warc.gz")
+        if blocked is not None and not read_only:
+            raise ArchiveReadOnly(blocked)
+        if read_only:
+            self.read_only_reason = blocked or (
+                f"archive {path} was opened read-only; open it without read_only=True to write to it"
+            )
+        self.conn = self._connect()
         try:
             self._open()
         except BaseException:
             self.conn.close()
             raise
 
+    @property
+    def read_only(self) -> bool:
+        """Whether the store was opened for reading only (writes raise ``ArchiveReadOnly``)."""
+        return self.read_only_reason is not None
+
+    def _connect(self) -> _Connection:
+        target: str | Path = self.path
+        if self.read_only:
+            # An unwritable folder means SQLite cannot create the -shm file a WAL reader needs;
+            # with no -wal file there is nothing beyond the main file to read and nobody can be
+            # writing (a writer needs the -wal), so reading the file as immutable is exact.
+            target = self.path.resolve().as_uri() + "?mode=ro"
+            if not Path(f"{self.path}-wal").exists() and not os.access(self.path.parent, os.W_OK):
+                target += "&immutable=1"
+        try:
+            conn = sqlite3.connect(
+                target,
+                isolation_level=None,
+                timeout=self.busy_timeout,
+                factory=_Connection,
+                uri=self.read_only,
+            )
+        except sqlite3.Error as exc:
+            raise archive_error_from(exc, self.path, busy_timeout=self.busy_timeout) from exc
+        conn.archive_path = self.path
+        conn.busy_timeout = self.busy_timeout
+        return conn
+
     def _open(self) -> None:
         try:
             version = self.conn.execute("PRAGMA user_version").fetchone()[0]
             tables = self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
-            raise CorruptArchive(
-                f"{self.path} is not a SQLite archive ({exc}); "
-                "pass the right archive or restore a backup"
-            ) from exc
+        except ArchiveError as exc:
+            wal, shm = Path(f"{self.path}-wal"), Path(f"{self.path}-shm")
+            if self.read_only and wal.exists() and not shm.exists():
+                raise ArchiveReadOnly(
+                    f"cannot read archive {self.path} read-only: its -wal file holds changes and SQLite cannot "
+                    f"create the -shm file it needs in the read-only folder {self.path.parent}; make the folder "
+                    f"writable, or copy {self.path.name} and {wal.name} to a writable folder and read the copy"
+                ) from exc
+            raise
         latest = len(MIGRATIONS)
         if version > latest:
             raise SchemaError(
@@ -111,14 +295,17 @@ class SqliteStore:
                 f"{self.path} is a SQLite database but not an archive (no schema version); "
                 "pass the archive's path"
             )
-        try:
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA foreign_keys=ON")
-            self._migrate(version)
-        except sqlite3.DatabaseError as exc:
-            raise ArchiveError(
-                f"cannot prepare {self.path} ({exc}); check its permissions"
-            ) from exc
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        if self.read_only:
+            if version < latest:
+                raise ArchiveReadOnly(
+                    f"archive {self.path} has schema version {version} and needs migrating to {latest}, "
+                    "which cannot be done while it is read-only; make it writable and open it once "
+                    "(any crawl or archive command migrates it), or choose another archive path"
+                )
+            return
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self._migrate(version)
 
     def _migrate(self, version: int) -> None:
         if version >= len(MIGRATIONS):  # versions are 1..n (``migration`` enforces it)
@@ -144,7 +331,14 @@ class SqliteStore:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Run the block in one write transaction (``BEGIN IMMEDIATE``); nested blocks join it."""
+        """Run the block in one write transaction (``BEGIN IMMEDIATE``); nested blocks join it.
+
+        Raises:
+            ArchiveReadOnly: The store is read-only (``read_only``).
+            ArchiveLocked: Another connection held the write lock past the busy timeout.
+            ArchiveFull, ArchiveIOError, CorruptArchive: A write or the commit failed; the
+                transaction is rolled back, with the ``on_rollback`` callbacks.
+        """
         if self._depth:
             self._depth += 1
             try:
@@ -152,6 +346,8 @@ class SqliteStore:
             finally:
                 self._depth -= 1
             return
+        if self.read_only_reason is not None:
+            raise ArchiveReadOnly(self.read_only_reason)
         self.conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
         self._transactions += 1
@@ -160,14 +356,24 @@ class SqliteStore:
             self.conn.execute("COMMIT")
         except BaseException:
             # Also reached when COMMIT itself fails (e.g. disk full): never leave it open.
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            for undo in reversed(self._undo):
-                undo()
+            self._roll_back()
             raise
         finally:
             self._depth = 0
             self._undo.clear()
+
+    def _roll_back(self) -> None:
+        # Runs while another error propagates: a failure here is logged, never raised over it.
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except (ArchiveError, sqlite3.Error) as exc:
+                logger.error("archive %s: ROLLBACK failed (%s)", self.path, exc)
+        for undo in reversed(self._undo):
+            try:
+                undo()
+            except Exception:
+                logger.exception("archive %s: undoing a rolled-back write failed", self.path)
 
     @property
     def transaction_id(self) -> int | None:
@@ -330,7 +536,12 @@ class SqliteStore:
         """Link ``captures`` to ``record_id``, writing to the WARC only the ones not stored yet.
 
         Call inside ``transaction()``: the WARC bytes are fsynced before the rows commit, so a
-        row never points at bytes that are not on disk (an orphan WARC record is harmless).
+        row never points at bytes that are not on disk; if the transaction rolls back, the bytes
+        it appended are cut off again.
+
+        Raises:
+            ArchiveFull, ArchiveReadOnly, ArchiveIOError: The WARC append failed; the WARC file
+                is as it was before it.
         """
         for seq, capture in enumerate(captures):
             digest = payload_digest(capture.body)
@@ -371,18 +582,52 @@ class SqliteStore:
         """Read back the captures linked to ``record_id``, in the order they were given."""
         rows = self.conn.execute(
             'SELECT c.url, c.fetched_at, c.warc_file, c."offset", c.length, c.request_offset, '
-            "c.request_length FROM record_captures rc JOIN captures c ON c.id = rc.capture_id "
-            "WHERE rc.record_id = ? ORDER BY rc.seq",
+            "c.request_length, c.payload_digest FROM record_captures rc "
+            "JOIN captures c ON c.id = rc.capture_id WHERE rc.record_id = ? ORDER BY rc.seq",
             (record_id,),
         ).fetchall()
-        return [
-            self.warc.read(
+        found = []
+        for url, fetched_at, warc_file, offset, length, req_offset, req_length, digest in rows:
+            capture = self.warc.read(
                 WarcLocation(warc_file, offset, length, req_offset, req_length),
                 url=url,
                 fetched_at=fetched_at,
             )
-            for url, fetched_at, warc_file, offset, length, req_offset, req_length in rows
-        ]
+            if payload_digest(capture.body) != digest:
+                raise CorruptArchive(
+                    f"WARC file {self.warc.directory / warc_file} is damaged: the capture of {url} at offset "
+                    f"{offset} is not the body that was stored (digest mismatch); restore the WARC file from a backup"
+                )
+            found.append(capture)
+        return found
+
+    def _on_warc_undo(self, undo: Callable[[], None]) -> None:
+        # WARC appends happen inside a transaction (add_captures); one outside has none to undo.
+        if self._depth:
+            self._undo.append(undo)
+
+    def _referenced_end(self, warc_file: str) -> int:
+        # Captures are appended under the write lock, so the newest row of a file is its last
+        # record; its end is where a search for a torn tail starts.
+        row = self.conn.execute(
+            'SELECT "offset" + length, request_offset + request_length FROM captures '
+            "WHERE warc_file = ? ORDER BY id DESC LIMIT 1",
+            (warc_file,),
+        ).fetchone()
+        return max((end for end in row if end is not None), default=0) if row else 0
+
+    def check(self) -> None:
+        """Read every page of the database and check its structure (``PRAGMA quick_check``).
+
+        Takes about 0.3 s per GB once the file is in the OS cache; the WARC files are not read.
+
+        Raises:
+            CorruptArchive: The database is damaged.
+        """
+        problems = [row[0] for row in self.conn.execute("PRAGMA quick_check").fetchall() if row[0] != "ok"]
+        if problems:
+            more = f" and {len(problems) - 1} more problems" if len(problems) > 1 else ""
+            raise CorruptArchive(f"archive {self.path} is damaged ({problems[0]}{more}); {recover_hint(self.path)}")
 
     def close(self) -> None:
         """Close the database connection."""
