@@ -6,10 +6,11 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Self
+from urllib.parse import urlsplit
 
 from archive import crawlstate
-from archive.dedup import content_hash
+from archive.dedup import content_hash, first_copy_key
 from archive.errors import ArchiveError, RecordNotFound
 from archive.export import export_jsonl as _export_jsonl
 from archive.records import UTC_TIMESTAMP, Record, RecordQuery, record_id
@@ -30,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["DOC_FIELDS", "AddResult", "AddStatus", "Archive", "MatchKind"]
 
-AddStatus = Literal["new", "duplicate", "changed", "unchanged"]
+AddStatus = Literal["new", "duplicate", "changed", "unchanged", "alias"]
 MatchKind = Literal["exact", "near"]
 
 #: Keys ``Archive.add`` accepts, with the default used when a key is absent. ``url``, ``site``
@@ -55,19 +56,34 @@ DOC_FIELDS: dict[str, Any] = {
 class AddResult:
     """What ``Archive.add`` did.
 
+    ``"new"``, ``"duplicate"`` and ``"changed"`` store one record each, so their counts add up
+    to the records stored; ``"unchanged"`` and ``"alias"`` store none (a sighting only). A copy
+    that takes over as its document's root is a ``"duplicate"``, not ``"new"``: the archive then
+    holds as many documents as before and one more duplicate (the old root), so ``"new"`` still
+    counts the documents added and ``"duplicate"`` the records with ``dup_of`` added.
+
     Attributes:
-        record: The stored record, or for ``"unchanged"`` the existing one.
-        status: ``"new"``; ``"duplicate"`` (another URL has the same or, via the near-duplicate
-            index, a near text: ``record.dup_of`` is set); ``"changed"`` (a new version of a known
-            URL; ``dup_of`` set when the text matches another URL's); ``"unchanged"`` (the URL
-            already holds this text: only a sighting was added).
-        match: How ``record.dup_of`` was found: ``"exact"`` (same normalised text) or ``"near"``
-            (the near-duplicate index); None when ``dup_of`` is null or for ``"unchanged"``.
+        record: The stored record, or for ``"unchanged"`` and ``"alias"`` the existing one.
+        status: ``"new"`` (no copy of the document is stored); ``"duplicate"`` (another URL holds the
+            same or, via the near-duplicate index, a near text: ``record.dup_of`` is its
+            document's root, or null when this copy sorts first and became the root, see
+            ``previous_root``); ``"changed"`` (a new version of a known URL, linked the same way
+            when its text matches another URL's); ``"unchanged"`` (the URL already holds this
+            text: only a sighting was added); ``"alias"`` (a URL never stored, on the same host as
+            a record with the same text and title, e.g. an upper-case variant of its path: a
+            sighting of that record at this URL, with the captures linked to it; the next time
+            the URL is added with that text it is ``"unchanged"``).
+        match: How the document was found: ``"exact"`` (same normalised text) or ``"near"`` (the
+            near-duplicate index); None for a new document, ``"unchanged"`` and ``"alias"``.
+        previous_root: When this record took over as its document's root: the old root's id
+            (it and every record that pointed at it now have ``dup_of`` = this record). None
+            otherwise.
     """
 
     record: Record
     status: AddStatus
     match: MatchKind | None = None
+    previous_root: str | None = None
 
 
 class Archive:
@@ -93,13 +109,32 @@ class Archive:
     def add(self, doc: Mapping[str, Any], captures: Sequence[Capture] = ()) -> AddResult:
         r"""Store one extracted document, as a new record, a new version, or a sighting.
 
-        Everything happens in one transaction: a record with the same URL and content hash
-        gets a sighting only; otherwise a new record is stored, with ``dup_of`` pointing at the
-        root of the earliest record with the same normalised text or, failing that, at the
-        earliest near-duplicate document the index knows (not one first seen at this URL); the
-        captures are written (each ``(url, body)`` once) and linked to it, and the record is
-        added to the near-duplicate index. The text is sketched (MinHash) once, and not at all
-        for an exact duplicate.
+        Everything happens in one transaction, in this order:
+
+        1. The URL already holds this text (same content hash): a sighting only (``unchanged``).
+        2. The URL holds no record, and a record on the same host (scheme aside: same host name
+           and port) has the same content hash and the same title: the URL is an alias of that
+           record (``/DOC/1.html`` beside ``/doc/1.html``), so a sighting of it at this URL is
+           added and the captures are linked to it (``alias``; ``unchanged``, with no captures,
+           once the record was sighted at this URL). Of several such records, the one stored
+           first; a record keeps the URL it was first stored under.
+        3. Otherwise a new record is stored. Its document is the one of the records with the same
+           normalised text (``exact``) or, failing that, the near-duplicate document the index
+           names (``near``; documents rooted at this URL and this URL's own records are not
+           duplicates of it). Each document has one root, its **first copy**: the copy with the
+           smallest ``dedup.first_copy_key`` (earliest ``published_at``, the page's own date;
+           undated copies after dated ones; then the smaller URL), never the first crawled. Every
+           other copy has ``dup_of`` = the root (one hop). A record that sorts after its
+           document's root gets ``dup_of`` = the root; one that sorts before it becomes the root,
+           and the old root and every record pointing at it are re-pointed to the new record, in
+           the same transaction (``previous_root`` names the old root). So the same set of copies
+           gives the same root and the same ``dup_of`` whatever order they are added in, as long
+           as every copy matches the document (near-duplicates are not transitive, and a record is
+           compared only with what is stored when it is added). A new version of a page never
+           takes over from a root at the same URL.
+        4. The captures are written (each ``(url, body)`` once) and linked to the record, and the
+           record is added to the near-duplicate index. The text is sketched (MinHash) once, and
+           not at all for an exact duplicate.
 
         Args:
             doc: Keys of ``DOC_FIELDS``: url, site, title, published_at, text, category,
@@ -107,7 +142,7 @@ class Archive:
             captures: The raw HTTP responses the document was extracted from.
 
         Returns:
-            The record and what happened to it.
+            The record and what happened to it (see ``AddResult`` for the statuses).
 
         Raises:
             ValueError: ``url``/``site`` missing, ``text`` empty, an unknown key, or a bad value.
@@ -120,34 +155,61 @@ class Archive:
         """
         values = _doc_values(doc)
         chash = content_hash(values["text"])
-        rid = record_id(values["url"], chash)
+        url = values["url"]
+        rid = record_id(url, chash)
         seen_at = values.pop("crawled_at")
         with self.store.transaction():
-            existing = self.store.find(values["url"], chash)
+            existing = self.store.find(url, chash)
             if existing is not None:
                 self.store.add_sighting(existing.id, existing.url, seen_at)
                 logger.debug("unchanged %s (%s)", existing.url, existing.id)
                 return AddResult(existing, "unchanged")
-            changed = self.store.has_url(values["url"])
-            dup_of = self._exact_dup(chash)
-            match: MatchKind | None = "exact" if dup_of else None
+            changed = self.store.has_url(url)
+            first = self.store.first_with_hash(chash)
+            if first is not None and not changed:
+                alias = self._same_host_record(url, chash, values["title"])
+                if alias is not None:
+                    # Seen here before: as for any URL that still holds its text, a sighting only.
+                    again = _sighted_at(self._sql(), alias.id, url)
+                    self.store.add_sighting(alias.id, url, seen_at)
+                    if captures and not again:
+                        _add_more_captures(self.store, self._sql(), alias.id, captures)
+                    logger.debug("alias %s of %s (%s, again=%s)", url, alias.url, alias.id, again)
+                    return AddResult(alias, "unchanged" if again else "alias")
+            root: _Root | None = None
+            match: MatchKind | None = None
             sketch = None
-            if self.near_index is not None and dup_of is None:
+            if first is not None:
+                found = self._root(first)
+                root, match = _Root(found.id, found.url, found.published_at), "exact"
+            elif self.near_index is not None:
                 sketch = self.near_index.sketch(values["text"])
                 # A new version of a page is naturally close to its old version: the index
                 # ignores this URL's records, so that is not a duplicate.
-                dup_of = self.near_index.find(sketch, url=values["url"])
-                match = "near" if dup_of else None
+                near = self.near_index.find(sketch, url=url)
+                if near is not None:
+                    root, match = self._root_of(near), "near"
+            previous_root = None
+            if (
+                root is not None
+                and root.url != url
+                and first_copy_key(values["published_at"], url) < first_copy_key(root.published_at, root.url)
+            ):
+                previous_root = root.id
+            dup_of = root.id if root is not None and previous_root is None else None
             record = Record(id=rid, content_hash=chash, dup_of=dup_of, crawled_at=seen_at, **values)
             self.store.insert(record)
-            self.store.add_sighting(rid, record.url, seen_at)
+            self.store.add_sighting(rid, url, seen_at)
             if captures:
                 self.store.add_captures(rid, captures)
+            if previous_root is not None:
+                moved = _repoint(self._sql(), previous_root, rid)
+                logger.debug("%s sorts before root %s: %d record(s) re-pointed", rid, previous_root, moved)
             if self.near_index is not None:
                 self.near_index.add(rid, sketch)
-        status: AddStatus = "changed" if changed else "duplicate" if dup_of else "new"
+        status: AddStatus = "changed" if changed else "duplicate" if root is not None else "new"
         logger.debug("%s %s (%s, dup_of=%s, %s)", status, record.url, rid, dup_of, match)
-        return AddResult(record, status, match)
+        return AddResult(record, status, match, previous_root)
 
     def _root(self, record: Record) -> Record:
         # Follow dup_of to the record that is not itself a duplicate. One hop is the invariant;
@@ -161,9 +223,29 @@ class Archive:
             record = parent
         return record
 
-    def _exact_dup(self, chash: str) -> str | None:
-        first = self.store.first_with_hash(chash)
-        return self._root(first).id if first is not None else None
+    def _root_of(self, record_id: str) -> _Root:
+        # Only the columns the first-copy rule needs: they are stored before the text, so its
+        # overflow pages are not read (a near match is on the hot path of every crawl).
+        row = self._sql().execute(
+            "SELECT id, url, published_at FROM records WHERE id = ?", (record_id,)
+        ).fetchone()
+        if row is None:
+            raise RecordNotFound(f"the near-duplicate index names {record_id!r}, which is not stored; "
+                                 "rebuild it with `python -m archive reindex`")
+        return _Root(*row)
+
+    def _same_host_record(self, url: str, chash: str, title: str) -> Record | None:
+        host = _host(url)
+        if host is None:
+            return None
+        rows = self._sql().execute(
+            "SELECT id, url FROM records WHERE content_hash = ? AND title = ? ORDER BY seq",
+            (chash, title),
+        )
+        for other_id, other_url in rows:
+            if _host(other_url) == host:
+                return self.store.get(other_id)
+        return None
 
     def get(self, record_id: str) -> Record:
         """Return the record with id ``record_id``.
@@ -224,10 +306,11 @@ class Archive:
         return self.store.document_sightings(root.id)
 
     def _sql(self) -> sqlite3.Connection:
-        # Crawl state lives in SQLite tables beside the records (see archive.crawlstate).
+        # Crawl state, aliases and re-rooting use SQLite tables and queries beside the records
+        # (archive.crawlstate, the helpers at the end of this module) that ArchiveStore lacks.
         conn: sqlite3.Connection | None = getattr(self.store, "conn", None)
         if conn is None:
-            raise ArchiveError(f"{self.store.location} keeps no crawl state; use a sqlite:// archive")
+            raise ArchiveError(f"{self.store.location} is not a SQLite store; use a sqlite:// archive")
         return conn
 
     def page_state(self, url: str) -> PageState | None:
@@ -240,16 +323,21 @@ class Archive:
     def touch(self, url: str, seen_at: str | None = None) -> int:
         """Record that a page was seen unchanged (a 304): a sighting of each of its latest records.
 
+        The sighting is at the page's URL, also for an alias (a URL known only by sightings of
+        another URL's record, see ``add``).
+
         Returns:
             How many records got a sighting (0 for a page the archive does not hold).
         """
         when = seen_at or _now()
         with self.store.transaction():
-            latest = [self.store.latest(record_url) for record_url in crawlstate.record_urls(self._sql(), url)]
-            for record in latest:
+            conn = self._sql()
+            urls = crawlstate.record_urls(conn, url) or _sighted_urls(conn, url)
+            latest = [(page_url, self.store.latest(page_url)) for page_url in urls]
+            for page_url, record in latest:
                 if record is not None:
-                    self.store.add_sighting(record.id, record.url, when)
-        return sum(record is not None for record in latest)
+                    self.store.add_sighting(record.id, page_url, when)
+        return sum(record is not None for _, record in latest)
 
     def start_run(self, spider: str, started_at: str | None = None) -> str:
         """Log the start of a crawl run; returns its run id."""
@@ -416,3 +504,86 @@ def _doc_values(doc: Mapping[str, Any]) -> dict[str, Any]:
                 f"document field {key} must be str or None, got {type(values[key]).__name__}"
             )
     return values
+
+
+class _Root(NamedTuple):
+    # What the first-copy rule needs of a document's root.
+    id: str
+    url: str
+    published_at: str | None
+
+
+def _host(url: str) -> tuple[str, int | None] | None:
+    """Return ``(host name, port)`` of ``url`` with the scheme's default port as None (None: no host).
+
+    Scheme aside, so ``http://`` and ``https://`` copies of a page are on one host; the name is
+    lower-cased (host names are case-insensitive), and 80/443 count as no port.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a port that is not a number, or out of range
+        return None
+    if not parts.hostname:
+        return None
+    return parts.hostname, None if port in (80, 443) else port
+
+
+# The helpers below need queries ArchiveStore does not offer; each is a candidate SqliteStore
+# method. They use only indexed lookups: records.id (unique), records_dup_of, records_url,
+# sightings_url, the rowid of minhash and record_captures.
+
+
+def _repoint(conn: sqlite3.Connection, old_root: str, new_root: str) -> int:
+    """Make ``new_root`` the root of ``old_root``'s document; return how many records moved.
+
+    The old root and every record whose ``dup_of`` was it get ``dup_of`` = ``new_root`` (one hop
+    stays the invariant), and their near-duplicate signatures get its seq as their root, so that
+    the index names the new root.
+    """
+    moved = conn.execute("UPDATE records SET dup_of = ? WHERE dup_of = ?", (new_root, old_root)).rowcount
+    moved += conn.execute("UPDATE records SET dup_of = ? WHERE id = ?", (new_root, old_root)).rowcount
+    conn.execute(
+        "UPDATE minhash SET root = (SELECT seq FROM records WHERE id = ?) "
+        "WHERE seq IN (SELECT seq FROM records WHERE dup_of = ?)",
+        (new_root, new_root),
+    )
+    return int(moved)
+
+
+def _add_more_captures(
+    store: ArchiveStore, conn: sqlite3.Connection, record_id: str, captures: Sequence[Capture]
+) -> None:
+    """Link ``captures`` to a record that has captures already, after them in its order.
+
+    ``add_captures`` numbers a record's captures from 0 (their order is how a multi-page document
+    is put together again), so the new links are moved after the existing ones.
+    """
+    offset = conn.execute(
+        "SELECT coalesce(max(seq) + 1, 0) FROM record_captures WHERE record_id = ?", (record_id,)
+    ).fetchone()[0]
+    last_link = conn.execute("SELECT coalesce(max(rowid), 0) FROM record_captures").fetchone()[0]
+    store.add_captures(record_id, captures)
+    if offset:
+        conn.execute(
+            "UPDATE record_captures SET seq = seq + ? WHERE record_id = ? AND rowid > ?",
+            (offset, record_id, last_link),
+        )
+
+
+def _sighted_at(conn: sqlite3.Connection, record_id: str, url: str) -> bool:
+    """Whether ``record_id`` was sighted at ``url``."""
+    row = conn.execute(
+        "SELECT 1 FROM sightings WHERE url = ? AND record_id = ? LIMIT 1", (url, record_id)
+    ).fetchone()
+    return row is not None
+
+
+def _sighted_urls(conn: sqlite3.Connection, url: str) -> list[str]:
+    """The URLs a page was sighted at (itself, or its compilation parts), for a page with no record."""
+    page = url.split("#", 1)[0]
+    rows = conn.execute(
+        "SELECT DISTINCT url FROM sightings WHERE url = ? OR (url >= ? AND url < ?)",
+        (page, page + "#part-", page + "#part-\U0010ffff"),
+    ).fetchall()
+    return [row[0] for row in rows]

@@ -1,16 +1,24 @@
-"""Duplicate detection: the exact content hash, and the interface of a near-duplicate index."""
+"""Duplicate detection: the exact content hash, the first-copy rule, and the near-duplicate index's interface."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol, runtime_checkable
 
 from archive.normalize import normalize_text
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["NearDupIndex", "content_hash"]
+__all__ = ["CopyKey", "NearDupIndex", "content_hash", "first_copy_key"]
+
+#: ``first_copy_key``'s value: (undated, publication time on the Asia/Shanghai clock, url).
+CopyKey = tuple[bool, str, str]
+
+# The extractor writes the sites' times with this offset (crawler.extract.dates); converting any
+# other offset to it keeps every dated key on one clock, so that keys compare as strings.
+_SITE_CLOCK = timezone(timedelta(hours=8))
 
 
 def content_hash(text: str) -> str:
@@ -27,6 +35,52 @@ def content_hash(text: str) -> str:
         '5bbd5203a15cf132'
     """
     return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()
+
+
+def first_copy_key(published_at: str | None, url: str) -> CopyKey:
+    """Return the sort key of one copy of a document: the copy whose key is smallest is its root.
+
+    The rule (the only place it is defined): the copy with the earliest ``published_at`` comes
+    first, since that is the page's own date and an original is published before its
+    republications; undated copies come after every dated one; equal dates, and undated copies
+    among themselves, are ordered by URL (code-point order). Nothing else counts, neither when a
+    copy was crawled nor the order records were added, so the same copies give the same root
+    whichever spider reached them first.
+
+    Dates compare on the Asia/Shanghai clock the extractor writes them in
+    (``2022-09-15T15:10:05+08:00``): a time with another offset is converted to it, a time
+    without one is taken as written, a bare date (``2023-04-24``) is the start of its day, before
+    every time on that day. A value that is not ISO 8601 compares as written.
+
+    Args:
+        published_at: The copy's ``published_at`` (None or empty: undated).
+        url: The copy's URL.
+
+    Returns:
+        A tuple to compare with ``<``; equal only for the same date and URL.
+
+    Example:
+        >>> first_copy_key("2023-04-24", "https://b.example/1") < first_copy_key(
+        ...     "2023-04-24T09:00:00+08:00", "https://a.example/1")
+        True
+        >>> first_copy_key(None, "https://a.example/1") > first_copy_key("2030-01-01", "https://z.example/")
+        True
+    """
+    if not published_at:
+        return (True, "", url)
+    return (False, _site_clock(published_at), url)
+
+
+def _site_clock(published_at: str) -> str:
+    if len(published_at) == len("2023-04-24"):
+        return published_at
+    try:
+        moment = datetime.fromisoformat(published_at)
+    except ValueError:
+        return published_at
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(_SITE_CLOCK).replace(tzinfo=None)
+    return moment.isoformat()
 
 
 @runtime_checkable
@@ -46,16 +100,18 @@ class NearDupIndex(Protocol):
         ...
 
     def find(self, sketch: Any, *, url: str) -> str | None:
-        """Return the id of the earliest document near ``sketch``, or None.
+        """Return the id of the root of the document near ``sketch`` whose root comes first, or None.
 
         Args:
             sketch: From ``sketch(text)``.
-            url: The URL being added: its own older versions, and documents first seen at it,
-                are not duplicates of it.
+            url: The URL being added: its own older versions, and documents rooted at it, are
+                not duplicates of it.
 
         Returns:
-            The id of the root record (``dup_of`` null) of the matching document that was stored
-            first.
+            The id of a root record (``dup_of`` null): of all the matching documents, the one whose
+            root has the smallest ``first_copy_key`` (not the one stored first). The root is the
+            current one: ``Archive.add`` re-points a document when a copy that sorts before its
+            root arrives, and the answer must follow.
         """
         ...
 

@@ -108,7 +108,10 @@ class BandTable:
     """The LSH buckets, 16-bit signatures, seqs and roots of the indexed documents.
 
     Documents get positions 0, 1, 2, ... in the order they are appended, which callers keep
-    equal to the order of their ``seq``: "earliest" is the lowest position.
+    equal to the order of their ``seq``: "earliest" is the lowest position. The root of each is
+    the one it had when appended; it only orders ``matches``: a document's root changes when a
+    copy that sorts before it is stored, so ``MinHashIndex`` reads a match's current root from
+    the archive.
 
     Args:
         params: The index parameters (bands, rows, num_perm, threshold).
@@ -243,7 +246,7 @@ class BandTable:
         return ranked.astype(np.intp)
 
     def matches(self, signature: NDArray[np.uint32], band_keys: Sequence[int]) -> list[tuple[int, int]]:
-        """Return ``(root seq, seq)`` of the candidates near ``signature``, earliest root first.
+        """Return ``(root seq, seq)`` of the candidates near ``signature``, by root seq as appended.
 
         A candidate matches when at least ``params.min_agree`` of its 16-bit values equal the
         signature's: two unrelated values agree by chance once in 65,536, so the estimate is the

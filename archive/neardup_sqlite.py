@@ -4,7 +4,9 @@ Signatures sit beside the records (``minhash``), the parameters in ``archive_met
 that persists. The first lookup loads the signatures into a ``BandTable`` (LSH buckets and 16-bit
 signatures in memory, 528 bytes per document; their band keys are computed again from the
 signatures, never from the texts), and every later one first reads the signatures stored since
-(by another process, or by this one). A lookup then reads nothing from disk unless it matches.
+(by another process, or by this one). A lookup then reads nothing from disk unless it matches;
+a match reads its document's current root from ``minhash`` (which ``Archive.add`` re-points
+when a copy takes over as root), never the root the table was loaded with.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from archive.dedup import first_copy_key
 from archive.errors import ArchiveError, RecordNotFound, SchemaError
 from archive.neardup import (
     DEFAULT_PARAMS,
@@ -102,26 +105,40 @@ class MinHashIndex:
         return Sketch(sig, band_keys(sig, self.params))
 
     def find(self, sketch: Sketch, *, url: str) -> str | None:
-        """Return the root id of the earliest indexed document near ``sketch``, or None.
+        """Return the root id of the indexed document near ``sketch`` whose root comes first, or None.
 
         Candidates share at least one band key with ``sketch``; a candidate matches when at
         least ``params.min_agree`` of its signature values equal the sketch's (estimated Jaccard
-        >= ``params.threshold``). Records of ``url`` and documents rooted at ``url`` are ignored.
+        >= ``params.threshold``). A match whose record is at ``url``, or whose document is rooted
+        at ``url``, is ignored. Of the documents left, the one whose root has the smallest
+        ``first_copy_key`` wins: the rule that picks a document's root also picks among
+        documents, so the answer does not depend on the order they were stored in. Keys are
+        equal only for two versions of one page with one date, each the root of a document: the
+        version stored first wins.
 
         Args:
             sketch: From ``sketch(text)``.
             url: The URL being added.
 
         Returns:
-            The id of the matching document's root with the lowest ``seq``, or None.
+            The id of that root as ``records`` has it now, or None.
         """
         self._check_fresh()
         table = self._sync()
-        for root, seq in table.matches(sketch.signature, sketch.keys):
-            row = self.conn.execute(_URLS_SQL, (seq, root)).fetchone()
-            if row is not None and url not in (row[0], row[1]):
-                return str(row[2])
-        return None
+        seqs = sorted({seq for _, seq in table.matches(sketch.signature, sketch.keys)})
+        if not seqs:
+            return None
+        # The roots from disk, not the table's: another process (or this one) may have re-pointed
+        # a document since its signatures were loaded. One query for every match (at most
+        # MAX_CANDIDATES, usually one), by primary keys; no text is read.
+        marks = ", ".join("?" * len(seqs))
+        rows = self.conn.execute(_MATCHES_SQL.format(marks=marks), seqs).fetchall()
+        roots = {
+            (first_copy_key(published_at, root_url), root_seq, root_id)
+            for record_url, root_seq, root_id, root_url, published_at in rows
+            if url not in (record_url, root_url)
+        }
+        return str(min(roots)[2]) if roots else None
 
     def load(self) -> BandTable:
         """Load the stored signatures into memory (done by the first lookup); return the table."""
@@ -330,8 +347,10 @@ _BUMP_GENERATION_SQL = (
 )
 _LOAD_BATCH = 20_000
 
-_URLS_SQL = (
-    "SELECT r.url, root.url, root.id FROM records r, records root WHERE r.seq = ? AND root.seq = ?"
+_MATCHES_SQL = (
+    "SELECT r.url, root.seq, root.id, root.url, root.published_at FROM minhash m "
+    "JOIN records r ON r.seq = m.seq JOIN records root ON root.seq = m.root "
+    "WHERE m.seq IN ({marks})"
 )
 
 

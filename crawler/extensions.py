@@ -32,7 +32,10 @@ def run_counts(stats: dict[str, Any]) -> dict[str, int]:
         "new": int(stats.get("archive/new", 0)),
         "changed": int(stats.get("archive/changed", 0)),
         "duplicate": int(stats.get("archive/duplicate", 0)),
-        "unchanged": int(stats.get("archive/unchanged", 0)) + int(stats.get("incremental/not_modified", 0)),
+        # Sightings without a new record: the same text again, a 304, another URL of the record.
+        "unchanged": int(stats.get("archive/unchanged", 0))
+        + int(stats.get("incremental/not_modified", 0))
+        + int(stats.get("archive/alias", 0)),
         "skipped": int(stats.get("incremental/skipped_fresh", 0)) + total("extract/skipped/"),
         # Each failure once: a page that could not be fetched (whatever Scrapy also logged about
         # it), a callback that raised, an archive that could not be written.

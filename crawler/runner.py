@@ -21,6 +21,8 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crawler.extensions import run_counts
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from types import FrameType
@@ -242,11 +244,11 @@ def summary_table(stats: dict[str, dict[str, Any]]) -> str:
             s.get("item_scraped_count", 0),
             s.get("archive/new", 0),
             s.get("archive/duplicate", 0),
-            s.get("archive/unchanged", 0),
+            s.get("archive/unchanged", 0) + s.get("archive/alias", 0),
             s.get("archive/changed", 0),
             s.get("incremental/skipped_fresh", 0),
             sum(v for k, v in s.items() if k.startswith("extract/skipped/")),
-            s.get("crawl/page_error", 0) + s.get("log_count/ERROR", 0),
+            run_counts(s)["errors"],  # each failure once, as the run log counts it
             s.get("finish_reason", NOT_STARTED),
         ))
     numeric = range(1, len(SUMMARY_COLUMNS) - 1)

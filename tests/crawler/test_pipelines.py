@@ -56,7 +56,7 @@ def test_archive_pipeline_stores_and_marks_duplicates(tmp_path: Path) -> None:
     capture = Capture(url="http://127.0.0.1/fanwen/1.html", status=200,
                       headers=[("Content-Type", "text/html")], body=b"<p>x</p>", fetched_at="2026-11-23T00:00:00Z")
     first = pipeline.process_item(item(captures=[capture]))
-    copy = pipeline.process_item(item(url="http://127.0.0.1/fanwen/2.html"))
+    copy = pipeline.process_item(item(url="http://127.0.0.2/fanwen/2.html"))
     again = pipeline.process_item(item())
     pipeline.close_spider()
 
