@@ -61,18 +61,24 @@ class SettingCheck:
         raw = settings.get(self.name)
         if raw is None:
             return
-        reason = ""
+        reason, fix = "", f"expected {self.expected}"
         try:
             ok = self.valid(self.read(settings, self.name))
         except (TypeError, ValueError) as exc:
-            ok, reason = False, str(exc) if isinstance(exc, _Reason) else ""
+            ok = False
+            if isinstance(exc, _Reason):
+                reason, fix = str(exc), exc.fix or fix
         if not ok:
             detail = f" ({reason})" if reason else ""
-            raise ValueError(f"bad setting {self.name}={raw!r}{detail}; expected {self.expected}")
+            raise ValueError(f"bad setting {self.name}={raw!r}{detail}; {fix}")
 
 
 class _Reason(ValueError):
-    """Why a value is unusable, when the expected text alone would not say it."""
+    """Why a value is unusable, when the expected text alone would not say it (`fix`: what to do)."""
+
+    def __init__(self, message: str, fix: str = "") -> None:
+        super().__init__(message)
+        self.fix = fix
 
 
 def _float(settings: SettingsLike, name: str) -> float:
@@ -141,8 +147,8 @@ def check_path_creatable(path: Path, *, folder: bool) -> None:
             raise _Reason(f"{path} is a file, not a folder")
         if not folder and path.is_dir():
             raise _Reason(f"{path} is a folder, not a file")
-        if not os.access(path, os.W_OK):
-            raise _Reason(f"{path} is not writable")
+        if not os.access(path, os.W_OK) or _read_only_mount(path):
+            raise _Reason(f"{path} is not writable", "make it writable, or choose another path")
         return
     # The nearest existing ancestor must be a writable folder: the rest can be made in it.
     parent = path.parent
@@ -150,8 +156,17 @@ def check_path_creatable(path: Path, *, folder: bool) -> None:
         parent = parent.parent
     if not parent.is_dir():
         raise _Reason(f"{parent} is a file, so {path} cannot be created")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise _Reason(f"{parent} is not writable, so {path} cannot be created")
+    if not os.access(parent, os.W_OK | os.X_OK) or _read_only_mount(parent):
+        raise _Reason(f"{parent} is not writable, so {path} cannot be created",
+                      "make the folder writable, or choose another path")
+
+
+def _read_only_mount(path: Path) -> bool:
+    # os.access says yes to root on a read-only file system; statvfs knows the mount flag.
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def _archive_uri(value: Any) -> bool:

@@ -96,7 +96,8 @@ class CrawlRunExtension:
         try:
             self.archive.finish_run(self.run_id, reason, run_counts(self.crawler.stats.get_stats()))
         except ArchiveError as exc:
-            logger.debug("run end not logged: %s", exc)
+            # A disk too full for one more page: the archive will show the run as interrupted.
+            logger.warning("the run log could not record that run %s ended with %s: %s", self.run_id, reason, exc)
         self._close()
 
     def _close(self) -> None:

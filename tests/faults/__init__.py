@@ -1,0 +1,1 @@
+"""A local fault-injection web site (`tests.faults.site.serve_faults`) and tests of it."""
