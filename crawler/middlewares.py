@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -119,8 +120,8 @@ class BackoffMiddleware:
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.max_retries = max_retries
-        # Slot key -> its delay before the first backoff, while it is slowed down.
-        self.normal_delay: dict[str, float] = {}
+        # Slot key -> (its delay and jitter before the first backoff, when it began), while slowed.
+        self.normal_delay: dict[str, tuple[float, float, float]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -172,19 +173,28 @@ class BackoffMiddleware:
         key, slot = self._slot(request)
         if slot is not None and slot.delay < delay:
             logger.info("server asked %s to wait: delaying its requests %.1fs", key, delay)
-            self.normal_delay.setdefault(key, slot.delay)
+            self.normal_delay.setdefault(key, (slot.delay, slot.jitter, monotonic()))
             slot.delay = delay
+            # RANDOMIZE_DOWNLOAD_DELAY would send the retry after as little as half the wait.
+            slot.jitter = 0.0
 
     def _recover(self, request: Request) -> None:
         if not self.normal_delay:
             return
         key, slot = self._slot(request)
-        normal = self.normal_delay.pop(key, None)
-        if normal is not None and slot is not None:
+        if key not in self.normal_delay or slot is None:
+            return
+        normal, jitter, since = self.normal_delay[key]
+        # Only an answer to a request sent after the wait began says the host is back: those
+        # already in flight when the 503 came say nothing (download_latency is Scrapy's).
+        sent = monotonic() - float(request.meta.get("download_latency", 0.0))
+        if sent >= since:
+            del self.normal_delay[key]
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("backoff/recovered")
             logger.info("%s answers again: its delay is back to %.1fs", key, normal)
             slot.delay = min(slot.delay, normal)
+            slot.jitter = jitter
 
 
 class IncrementalMiddleware:
