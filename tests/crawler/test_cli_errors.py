@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
+pytestmark = pytest.mark.slow  # subprocess crawls through the real engine
+
 TIMEOUT = 60
 # A start URL nobody answers: were a check missing, the crawl would start and write the archive.
 URL = "start_urls=http://127.0.0.1:9/"

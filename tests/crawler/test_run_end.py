@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
+pytestmark = pytest.mark.slow  # subprocess crawls through the real engine
+
 # Every page of the slow site takes this long, so a crawl of it is always mid-way.
 PAGE_SECONDS = 2.0
 # One signal must stop a crawl within this (in-flight downloads finish: one PAGE_SECONDS).

@@ -44,6 +44,8 @@ from tests.crawler.test_spiders import expected_records
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+pytestmark = pytest.mark.slow  # subprocess crawls through the real engine
+
 PROJECT = "fanwen"  # the project name in the committed scrapy.cfg [deploy] section
 SITE = "juyou"
 JOB_TIMEOUT = 90.0
