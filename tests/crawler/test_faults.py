@@ -16,6 +16,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
@@ -316,3 +317,45 @@ def _runs(archive: Path) -> list[dict[str, Any]]:
     )
     assert out.returncode == 0, out.stderr
     return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+def test_a_crawl_killed_outright_shows_as_interrupted(tmp_path: Path) -> None:
+    archive = tmp_path / "archive.db"
+    with serve_faults(tmp_path, kinds=["hang"]) as site:
+        command = [
+            sys.executable, "-m", "scrapy", "crawl", "generic", "-a", f"start_urls={site.url('hang')}",
+            "-s", f"ARCHIVE_URI=sqlite:///{archive}",
+        ]
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            # Killed while it waits for the page that never comes, its run started, never ended.
+            for _ in range(300):
+                if any(r.path.endswith("doc-hang.html") for r in site.requests("hang")):
+                    break
+                time.sleep(0.1)
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=30)
+        finally:
+            process.kill()
+    (run,) = _runs(archive)
+    assert run["finish_reason"] == "interrupted" and run["finished_at"] is None
+    assert run["pid"] == process.pid
+
+
+def test_the_run_is_logged_before_the_spider_opens(tmp_path: Path) -> None:
+    from scrapy.utils.test import get_crawler
+
+    from archive import open_archive
+    from crawler.extensions import CrawlRunExtension
+    from crawler.spiders.generic import GenericSpider
+
+    uri = f"sqlite:///{tmp_path / 'archive.db'}"
+    crawler = get_crawler(GenericSpider, {"ARCHIVE_URI": uri, "CRAWL_RUNS_ENABLED": True})
+    extension = CrawlRunExtension.from_crawler(crawler)
+    try:
+        with open_archive(uri, create=False, near_dup=False) as archive:
+            (run,) = archive.runs()
+        # A kill from here on (pipelines opening, the archive migrating) still leaves this row.
+        assert (run.run_id, run.spider, run.finished_at) == (extension.run_id, "generic", None)
+    finally:
+        extension._close()
