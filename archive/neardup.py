@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from datasketch import MinHash  # type: ignore[import-untyped, unused-ignore]
 
 from archive.errors import SchemaError
 from archive.normalize import normalize_text
@@ -266,6 +265,10 @@ def shingle_hashes(text: str, k: int = 5) -> NDArray[np.uint32]:
 
 @functools.cache
 def _permutations(num_perm: int, seed: int) -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
+    # Imported on first use: datasketch pulls in scipy, most of every archive command's start-up,
+    # and commands that compute no signature (stats, show, runs, export) never pay for it.
+    from datasketch import MinHash  # type: ignore[import-untyped, unused-ignore]
+
     a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
     return a.astype(np.uint32), b.astype(np.uint32)
 
