@@ -234,10 +234,13 @@ class IncrementalMiddleware:
             except ArchiveNotFound:
                 return None  # a first crawl: nothing is archived yet
             except ArchiveError as exc:
-                # Without the archive every page would be fetched again; it also cannot store.
-                self.failed = True
-                stop_crawl(self.crawler, exc.reason, f"cannot read the archive: {exc}")
+                self._failed(exc, "read")
         return self.archive
+
+    def _failed(self, exc: ArchiveError, doing: str) -> None:
+        # Without the archive every page would be fetched again, and none could be stored.
+        self.failed = True
+        stop_crawl(self.crawler, exc.reason, f"cannot {doing} the archive: {exc}")
 
     def _state(self, url: str) -> PageState | None:
         archive = self._archive()
@@ -246,8 +249,7 @@ class IncrementalMiddleware:
         try:
             return archive.page_state(url)
         except ArchiveError as exc:
-            self.failed = True
-            stop_crawl(self.crawler, exc.reason, f"cannot read the archive: {exc}")
+            self._failed(exc, "read")
             return None
 
     def _refresh(self) -> timedelta:
@@ -283,7 +285,7 @@ class IncrementalMiddleware:
         try:
             archive.touch(request.url)
         except ArchiveError as exc:
-            stop_crawl(self.crawler, exc.reason, f"cannot write the archive: {exc}")
+            self._failed(exc, "write")
         self.crawler.stats.inc_value("incremental/not_modified")
         raise IgnoreRequest("304 Not Modified: the archived version is current")
 

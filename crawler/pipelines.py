@@ -136,7 +136,7 @@ class ArchivePipeline:
             self.stats.inc_value("archive/error")
             logger.error("cannot open the archive: %s", exc)
             # Scrapy closes the spider, with this reason, before any request is made.
-            raise CloseSpider(_reason(exc)) from exc
+            raise CloseSpider(exc.reason) from exc
 
     def close_spider(self) -> None:
         if self.archive is not None:
@@ -173,9 +173,5 @@ class ArchivePipeline:
         if self.stats.get_value("archive/error") is None:
             self.stats.inc_value("archive/error")
         if self.crawler is not None:
-            stop_crawl(self.crawler, _reason(exc), f"cannot write the archive: {exc}")
+            stop_crawl(self.crawler, exc.reason, f"cannot write the archive: {exc}")
 
-
-def _reason(exc: ArchiveError) -> str:
-    """The crawl's finish reason for an archive error (`archive_disk_full`, ...)."""
-    return str(getattr(exc, "reason", "archive_error"))
