@@ -1,6 +1,6 @@
 """Incremental re-crawl benchmark: a 2,000-document local site crawled twice.
 
-    python bench/incremental.py [--documents 2000]
+    python bench/incremental.py [--documents 2000] [--set NAME=VALUE ...]
 
 Prints, for the first and the second run side by side: pages downloaded (all, documents),
 records stored and wall time. Target: the second run downloads under 5% of the first's pages.
@@ -23,12 +23,14 @@ from samples.serve import serve_site  # noqa: E402
 from samples.synthetic import build_site  # noqa: E402
 
 
-def crawl(base: str, archive: Path) -> tuple[float, dict[str, int]]:
+def crawl(base: str, archive: Path, settings: list[str]) -> tuple[float, dict[str, int]]:
     command = [
         sys.executable, "-m", "scrapy", "crawl", "baina", "-a", f"start_urls={base}/",
         "-s", f"ARCHIVE_URI=sqlite:///{archive}", "-s", "AUTOTHROTTLE_ENABLED=False",
         "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "LOG_LEVEL=DEBUG",
     ]
+    for setting in settings:
+        command += ["-s", setting]
     started = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
     elapsed = time.perf_counter() - started
@@ -50,6 +52,8 @@ def crawl(base: str, archive: Path) -> tuple[float, dict[str, int]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--documents", type=int, default=2000)
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a Scrapy setting for both runs (repeatable)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "site"
@@ -57,8 +61,8 @@ def main() -> int:
         server, base = serve_site(root)
         try:
             archive = Path(tmp) / "archive.db"
-            first = crawl(base, archive)
-            second = crawl(base, archive)
+            first = crawl(base, archive, args.set)
+            second = crawl(base, archive, args.set)
         finally:
             server.shutdown()
             server.server_close()
