@@ -7,6 +7,7 @@ By default one line per distinct document (its root record plus every sighting o
 from __future__ import annotations
 
 import errno
+import itertools
 import json
 import logging
 import os
@@ -17,12 +18,12 @@ from typing import TYPE_CHECKING
 from archive.errors import BadFilter, ExportError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
     from datetime import date
     from typing import IO
 
     from archive.core import Archive
-    from archive.records import DateField, Record
+    from archive.records import DateField, Record, Sighting
 
 logger = logging.getLogger(__name__)
 
@@ -54,23 +55,28 @@ def _select(
     )
 
 
-def document_line(archive: Archive, record: Record) -> str:
+def document_line(archive: Archive, record: Record, sightings: Sequence[Sighting] | None = None) -> str:
     """Return the distinct-document JSON line of a root record: its schema fields + sightings.
 
     Args:
         archive: The archive holding ``record``.
         record: A root record (``dup_of`` null).
+        sightings: Its document's sightings when the caller has read them already
+            (``store.documents_sightings``); else they are read here.
 
     Returns:
         One JSON object (no newline): the record schema's keys, then ``"sightings"``: a list of
         ``{"url", "seen_at", "id"}`` of the record and of all its duplicates, by ``seen_at``.
     """
     values = record.to_dict()
-    values["sightings"] = [
-        {"url": s.url, "seen_at": s.seen_at, "id": s.record_id}
-        for s in archive.document_sightings(record.id)
-    ]
+    if sightings is None:
+        sightings = archive.document_sightings(record.id)
+    values["sightings"] = [{"url": s.url, "seen_at": s.seen_at, "id": s.record_id} for s in sightings]
     return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+
+#: Documents whose sightings an export reads in one query.
+SIGHTINGS_BATCH = 500
 
 
 def export_jsonl(
@@ -114,10 +120,14 @@ def export_jsonl(
     """
     records = _select(archive, site, since, until, date_field, distinct, all_versions)
     count = 0
-    for record in records:
-        fp.write(document_line(archive, record) if distinct else record.to_json())
-        fp.write("\n")
-        count += 1
+    # With distinct, every selected record is a root: their sightings come a batch per query
+    # (one query per document was a third of an export).
+    while batch := list(itertools.islice(records, SIGHTINGS_BATCH)):
+        sightings = archive.store.documents_sightings([r.id for r in batch]) if distinct else {}
+        for record in batch:
+            fp.write(document_line(archive, record, sightings[record.id]) if distinct else record.to_json())
+            fp.write("\n")
+            count += 1
     logger.info("exported %d records", count)
     return count
 

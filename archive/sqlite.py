@@ -472,6 +472,20 @@ class SqliteStore:
         )
         return [Sighting(*row) for row in rows]
 
+    def documents_sightings(self, root_ids: Sequence[str]) -> dict[str, list[Sighting]]:
+        """Return ``document_sightings`` of each of ``root_ids`` (roots only), in one query."""
+        marks = ", ".join("?" for _ in root_ids)
+        rows = self.conn.execute(
+            "SELECT coalesce(r.dup_of, r.id), s.url, s.seen_at, s.record_id "  # noqa: S608 - marks only
+            f"FROM records r JOIN sightings s ON s.record_id = r.id WHERE r.id IN ({marks}) "
+            f"OR r.dup_of IN ({marks}) ORDER BY s.seen_at, s.rowid",
+            [*root_ids, *root_ids],
+        )
+        found: dict[str, list[Sighting]] = {root: [] for root in root_ids}
+        for root, *sighting in rows:
+            found[root].append(Sighting(*sighting))
+        return found
+
     def versions(self, url: str) -> list[Record]:
         """Return every record of ``url``, oldest first."""
         return [

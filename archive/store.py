@@ -98,6 +98,10 @@ class ArchiveStore(Protocol):
         """Return the sightings of ``root_id`` and of its duplicates, by ``seen_at``."""
         ...
 
+    def documents_sightings(self, root_ids: Sequence[str]) -> dict[str, list[Sighting]]:
+        """Return ``document_sightings`` of each of ``root_ids`` (roots only), by root id."""
+        ...
+
     def captures(self, record_id: str) -> list[Capture]:
         """Return the captures linked to ``record_id`` in the order given."""
         ...

@@ -192,3 +192,12 @@ def test_a_document_no_longer_seen_anywhere_drops_out_of_the_default(archive: Ar
 def test_distinct_site_filter_selects_documents_with_a_copy_there(versions_and_copies) -> None:
     assert [d["text"] for d in _export(versions_and_copies, site="juyou")] == ["甲文"]
     assert [d["site"] for d in _export(versions_and_copies, site="juyou", distinct=False)] == ["juyou"]
+
+
+def test_sightings_read_in_batches_match_those_read_one_by_one(versions_and_copies, monkeypatch) -> None:
+    from archive import export
+
+    roots = versions_and_copies.iter_records(distinct=True)
+    one_by_one = [json.loads(export.document_line(versions_and_copies, r)) for r in roots]
+    monkeypatch.setattr(export, "SIGHTINGS_BATCH", 2)  # batches of 2, 1: a boundary inside the export
+    assert _export(versions_and_copies) == one_by_one
