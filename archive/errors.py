@@ -262,7 +262,7 @@ def _not_writable(path: Path) -> tuple[str, Path, str] | None:
     # that exists, for a path still to be created), the file, its journal files. os.access
     # honours EROFS even for root, who otherwise passes every permission check.
     folder = next((p for p in path.parents if p.is_dir()), path.parent)
-    if _read_only_fs(folder):
+    if on_read_only_fs(folder):
         return "file system", folder, "read-only"
     if not os.access(folder, os.W_OK | os.X_OK):
         return "folder", folder, "not writable"
@@ -308,7 +308,8 @@ def _read_only_message(path: Path, why: str) -> str:
     )
 
 
-def _read_only_fs(folder: Path) -> bool:
+def on_read_only_fs(folder: Path) -> bool:
+    """Whether ``folder`` is on a file system mounted read-only (which root's access() ignores)."""
     try:
         return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
     except OSError:

@@ -162,11 +162,10 @@ def check_path_creatable(path: Path, *, folder: bool) -> None:
 
 
 def _read_only_mount(path: Path) -> bool:
-    # os.access says yes to root on a read-only file system; statvfs knows the mount flag.
-    try:
-        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
-    except OSError:
-        return False
+    # os.access says yes to root on a read-only file system; the archive knows the mount flag.
+    from archive.errors import on_read_only_fs
+
+    return on_read_only_fs(path)
 
 
 def _archive_uri(value: Any) -> bool:
@@ -174,8 +173,8 @@ def _archive_uri(value: Any) -> bool:
         return True  # empty turns the archive off (README)
     if not isinstance(value, str):
         raise _Reason("not a string")
-    # Imported here: the archive package loads its near-duplicate index (datasketch, scipy),
-    # half a second that a usage error of `python -m crawler` should not wait for.
+    # Imported here: the archive package loads numpy and its store, a fifth of a second that
+    # a usage error of `python -m crawler` should not wait for.
     from archive.errors import ArchiveError
     from archive.store import parse_uri
 

@@ -21,8 +21,6 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crawler.extensions import run_counts
-
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from types import FrameType
@@ -236,6 +234,9 @@ def summary_table(stats: dict[str, dict[str, Any]]) -> str:
     "fresh" counts archived pages not fetched again (within their refresh interval), "skipped"
     pages fetched that hold no document.
     """
+    # Imported here, like Scrapy itself: a usage error should not wait for Scrapy to load.
+    from crawler.extensions import run_counts
+
     rows: list[tuple[Any, ...]] = []
     for site, s in sorted(stats.items()):
         rows.append((

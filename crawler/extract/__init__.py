@@ -110,8 +110,8 @@ def parse_html(
         return None
 
 
-def _flatten_deep(tree: LexborHTMLParser, max_depth: int) -> int:
-    """Unwrap the non-structural elements below `max_depth`; returns how many were unwrapped."""
+def _flatten_deep(tree: LexborHTMLParser, max_depth: int) -> None:
+    """Unwrap the non-structural elements below `max_depth`."""
     # An explicit stack: the page's depth is what is in question, so no recursion.
     too_deep = []
     stack = [(tree.root, 1)] if tree.root is not None else []
@@ -125,13 +125,10 @@ def _flatten_deep(tree: LexborHTMLParser, max_depth: int) -> int:
             if child.tag != "-text":
                 stack.append((child, depth + 1))
             child = child.next
-    unwrapped = 0
     for node in too_deep:
         for inner in list(node.traverse(include_text=False))[1:]:
             if inner.tag not in _STRUCTURE:
                 inner.unwrap()
-                unwrapped += 1
-    return unwrapped
 
 
 def extract_page(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,7 +15,7 @@ from crawler.middlewares import retry_after_seconds
 from tests.crawler.test_spiders import scrapy_crawl, stat
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
 PAGE = (
@@ -32,27 +33,27 @@ def test_retry_after_header_forms() -> None:
     assert retry_after_seconds(None) is None
 
 
-@pytest.fixture
-def busy_server() -> Iterator[tuple[str, list[int]]]:
-    """Answers /fanwen/1.html with 429 (Retry-After: 1), then 503, then the page."""
-    answers = [429, 503, 200]
-    served: list[int] = []
+# An answer: status, headers, body; None for a 404.
+Answer = tuple[int, dict[str, str], bytes] | None
+
+
+@contextmanager
+def serve(answer: Callable[[str], Answer]) -> Iterator[str]:
+    """Serve `answer(path)` for every GET on a free loopback port; yields the base URL."""
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:
             pass
 
         def do_GET(self) -> None:
-            if self.path != "/fanwen/1.html":
+            found = answer(self.path)
+            if found is None:
                 self.send_error(404)
                 return
-            status = answers[min(len(served), len(answers) - 1)]
-            served.append(status)
+            status, headers, body = found
             self.send_response(status)
-            if status == 429:
-                self.send_header("Retry-After", "1")
-            body = PAGE if status == 200 else b"busy"
-            self.send_header("Content-Type", "text/html; charset=utf-8")
+            for name, value in {"Content-Type": "text/html; charset=utf-8", **headers}.items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -60,9 +61,26 @@ def busy_server() -> Iterator[tuple[str, list[int]]]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", served
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
+
+
+@pytest.fixture
+def busy_server() -> Iterator[tuple[str, list[int]]]:
+    """Answers /fanwen/1.html with 429 (Retry-After: 1), then 503, then the page."""
+    answers = [429, 503, 200]
+    served: list[int] = []
+
+    def answer(path: str) -> Answer:
+        if path != "/fanwen/1.html":
+            return None
+        status = answers[min(len(served), len(answers) - 1)]
+        served.append(status)
+        return status, {"Retry-After": "1"} if status == 429 else {}, PAGE if status == 200 else b"busy"
+
+    with serve(answer) as base:
+        yield base, served
 
 
 def test_busy_server_is_retried_with_backoff(busy_server: tuple[str, list[int]], tmp_path: Path) -> None:
@@ -83,37 +101,23 @@ def blip_server() -> Iterator[tuple[str, list[tuple[str, int]]]]:
     /fanwen/9.html always answers 503 with Retry-After: 30.
     """
     served: list[tuple[str, int]] = []
+    documents = {f"/fanwen/{n}.html" for n in (1, 2, 3, 4)}
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
+    def answer(path: str) -> Answer:
+        if path == "/fanwen/":
+            links = "".join(f"<a href='/fanwen/{n}.html'>{n}</a>" for n in (1, 2, 3, 4))
+            found: Answer = 200, {}, f"<html><body>{links}</body></html>".encode()
+        elif path == "/fanwen/9.html" or (path == "/fanwen/1.html" and (path, 503) not in served):
+            found = 503, {"Retry-After": "30" if path.endswith("9.html") else "1"}, b"busy"
+        elif path in documents:
+            found = 200, {}, PAGE.replace("会议讲话</h1>".encode(), f"会议讲话{path[-6]}</h1>".encode())
+        else:
+            return None
+        served.append((path, found[0]))
+        return found
 
-        def do_GET(self) -> None:
-            if self.path == "/fanwen/":
-                links = "".join(f"<a href='/fanwen/{n}.html'>{n}</a>" for n in (1, 2, 3, 4))
-                status, body = 200, f"<html><body>{links}</body></html>".encode()
-            elif self.path == "/fanwen/9.html" or (self.path == "/fanwen/1.html" and (self.path, 503) not in served):
-                status, body = 503, b"busy"
-            elif self.path in {f"/fanwen/{n}.html" for n in (1, 2, 3, 4)}:
-                status, body = 200, PAGE.replace("会议讲话</h1>".encode(), f"会议讲话{self.path[-6]}</h1>".encode())
-            else:
-                self.send_error(404)
-                return
-            served.append((self.path, status))
-            self.send_response(status)
-            if status == 503:
-                self.send_header("Retry-After", "30" if self.path.endswith("9.html") else "1")
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", served
-    finally:
-        server.shutdown()
+    with serve(answer) as base:
+        yield base, served
 
 
 def test_a_host_that_answers_again_gets_its_delay_back(
