@@ -214,6 +214,8 @@ SETTING_CHECKS: tuple[SettingCheck, ...] = (
     integer("EXTRACT_REPEATED_MIN_PAGES", "pages"),
     integer("EXTRACT_MAX_BYTES", "bytes"),
     integer("EXTRACT_MAX_DEPTH", "levels"),
+    integer("EXTRACT_WORKERS", "processes"),
+    number("EXTRACT_TIMEOUT"),
     flag("ARCHIVE_KEEP_RAW"),
     flag("ARCHIVE_NEAR_DUPLICATES"),
     flag("INCREMENTAL_ENABLED"),

@@ -115,12 +115,18 @@ CASSETTE_PATH = ""
 CASSETTE_RECORD_MODE = "none"
 
 # --- Extraction (project settings) ------------------------------------------------------------
+# Processes that extract pages beside the crawl (crawler.workers); unset: one per core,
+# 0: extraction on one thread of the crawl process (simpler to debug and profile).
+EXTRACT_WORKERS = None
+# Seconds one page may take in a worker before the worker is replaced and the page counted
+# as an error (extract/failed/timeout; 0: no limit).
+EXTRACT_TIMEOUT = 60.0
 # Ask trafilatura to drop more borderline text (lower recall, higher precision).
 EXTRACT_FAVOR_PRECISION = False
 # A paragraph seen on this many pages of a host is template, not document (0: off).
 EXTRACT_REPEATED_MIN_PAGES = 3
 # Pages larger than this are not extracted (skipped as too_large): parsing and scoring cost
-# seconds per MB of HTML, on the crawl's one thread (0: no limit).
+# seconds per MB of HTML (0: no limit).
 EXTRACT_MAX_BYTES = 3 * 1024 * 1024
 # Elements nested deeper than this are unwrapped before parsing: lxml (libxml2) drops
 # everything below about 255 levels, so a deeper page would lose its body (0: no limit).

@@ -51,6 +51,7 @@ from crawler.extract.meta import (
     read_title,
 )
 from crawler.extract.pages import find_next_pages, merge_pages
+from crawler.extract.repeated import drop_repeated
 from crawler.urls import canonical_of
 
 if TYPE_CHECKING:
@@ -156,7 +157,8 @@ def extract_page(
             page; its URL need not look like a document's, and it reports no further pages.
         now: when the page was fetched, for relative dates (3天前); default: now.
         repeated: the crawl's memory of paragraphs repeated across a site's pages; those
-            seen on several pages are dropped as template (stateful: the spider owns it).
+            seen on several pages are dropped as template from the documents found
+            (`drop_repeated`: stateful, the spider owns it).
         max_bytes: a larger page is skipped as `too_large` before parsing (0: no limit).
         max_depth: see `parse_html`.
 
@@ -179,8 +181,6 @@ def extract_page(
 
     title = read_title(tree, profile)
     paragraphs, truncated = _body(tree, profile, title, favor_precision)
-    if repeated is not None and paragraphs:
-        paragraphs = repeated.filter(url, paragraphs)
     decide = profile.decide == "page" and not continuation
     reason = _not_a_document(tree, url, paragraphs, decide)
     # Profiled sites know where their body is; the net is for the pages nobody has profiled.
@@ -193,6 +193,7 @@ def extract_page(
         return Skipped(reason, "no text left after removing boilerplate" if reason == "empty_body" else "")
 
     line = date_line(tree, profile, title)
+    fetched_url = url
     if not continuation:
         # Filed under its canonical link when that names this very page (a case or share variant).
         url = canonical_of(url, read_canonical(tree))
@@ -210,13 +211,14 @@ def extract_page(
         next_pages=find_next_pages(tree, url) if profile.paginate == "page_n" and not continuation else (),
     )
     parts = split_compilation(paragraphs) if profile.split == "compilation" and not continuation else []
-    if not parts:
-        return Extracted((base,))
-    page = url.split("#", 1)[0]
-    return Extracted(tuple(
-        replace(base, url=f"{page}#part-{n}", title=heading, text="\n".join(body), collection=title)
-        for n, (heading, body) in enumerate(parts, start=1)
-    ))
+    result = Extracted((base,))
+    if parts:
+        page = url.split("#", 1)[0]
+        result = Extracted(tuple(
+            replace(base, url=f"{page}#part-{n}", title=heading, text="\n".join(body), collection=title)
+            for n, (heading, body) in enumerate(parts, start=1)
+        ))
+    return drop_repeated(result, fetched_url, repeated) if repeated is not None else result
 
 
 # The safety net: a body shorter than this is checked against trafilatura's reading of the whole

@@ -4,6 +4,10 @@ A site's own slogan, disclaimer or promotion line sits on every page, worded as 
 phrase list foresees. Once the same paragraph has been seen on `min_pages` different pages of a
 host, it is template, not document. Documents republished whole on one site would lose every
 paragraph that way, so at most `max_share` of a page's paragraphs are ever removed by it.
+
+The memory is the crawl's one piece of state, so it is applied to a page's finished
+documents (`drop_repeated`), after the stateless extraction: that can then run in any worker
+process, and whether a page holds a document never depends on the pages crawled before it.
 """
 
 from __future__ import annotations
@@ -11,7 +15,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import OrderedDict
+from dataclasses import replace
 from urllib.parse import urlsplit
+
+from crawler.extract.document import Extracted, ExtractResult
 
 # Shorter paragraphs (同志们:, 一、…) repeat in every speech and are document text.
 MIN_LENGTH = 12
@@ -64,3 +71,23 @@ class RepeatedBlocks:
             return paragraphs
         drop = set(repeated)
         return [p for p in paragraphs if p not in drop]
+
+
+def drop_repeated(result: ExtractResult, page_url: str, memory: RepeatedBlocks) -> ExtractResult:
+    """The page's documents without the paragraphs `memory` has seen on other pages of the site.
+
+    All documents of the page (the parts of a compilation) count as one page; a document that
+    would be left without text keeps its own.
+    """
+    if not isinstance(result, Extracted):
+        return result
+    paragraphs = [line for document in result.documents for line in document.text.split("\n")]
+    kept = memory.filter(page_url, paragraphs)
+    if len(kept) == len(paragraphs):
+        return result
+    drop = set(paragraphs).difference(kept)
+    documents = []
+    for document in result.documents:
+        lines = [line for line in document.text.split("\n") if line not in drop]
+        documents.append(replace(document, text="\n".join(lines)) if lines else document)
+    return Extracted(tuple(documents))

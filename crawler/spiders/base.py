@@ -27,9 +27,11 @@ from twisted.python.threadpool import ThreadPool
 from archive import Capture
 from crawler.checks import check_start_url
 from crawler.extract import Document, ExtractResult, Skipped, extract_page, merge_pages
-from crawler.extract.repeated import RepeatedBlocks
+from crawler.extract.repeated import RepeatedBlocks, drop_repeated
 from crawler.items import DocumentItem
+from crawler.stopping import stop_crawl
 from crawler.urls import Scope
+from crawler.workers import ExtractionFailed, ExtractionPool, default_workers
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -114,6 +116,8 @@ class SiteSpider(CrawlSpider):
         self.start_urls = urls
         self.repeated: RepeatedBlocks | None = None
         self._extractor: ThreadPool | None = None
+        self._workers: ExtractionPool | None = None
+        self._workers_started = False
         # Overriding the start URLs points the spider at another copy of the site: its scope is
         # then their origins (ScopeMiddleware enforces it, ports included).
         self.scope = Scope.from_start_urls(urls) if start_urls else Scope.from_domains(profile.domains)
@@ -148,10 +152,13 @@ class SiteSpider(CrawlSpider):
                 yield Request(url, callback=self._parse, errback=self.on_error, dont_filter=True)
 
     def closed(self, reason: str) -> None:
-        """Stop the extraction thread."""
+        """Stop the extraction thread or processes."""
         if self._extractor is not None:
             self._extractor.stop()
             self._extractor = None
+        if self._workers is not None:
+            self._workers.close()
+            self._workers = None
 
     def _tag_document(self, request: Request, response: Response) -> Request:
         return request.replace(errback=self.on_error)
@@ -201,6 +208,8 @@ class SiteSpider(CrawlSpider):
             self._skip("not_html", response.url, (response.headers.get("Content-Type") or b"").decode("latin-1"))
             return
         result = await self._extract(response)
+        if result is None:
+            return
         if isinstance(result, Skipped):
             self._skip(result.reason, response.url, result.detail)
             return
@@ -211,7 +220,54 @@ class SiteSpider(CrawlSpider):
             else:
                 yield self._item(document, [capture])
 
-    async def _extract(self, response: TextResponse, *, continuation: bool = False) -> ExtractResult:
+    async def _extract(self, response: TextResponse, *, continuation: bool = False) -> ExtractResult | None:
+        """The page's documents; None (counted, logged) when its extraction worker was lost."""
+        page = {
+            "content_type": (response.headers.get("Content-Type") or b"").decode("latin-1"),
+            "continuation": continuation,
+            "now": fetched_at(response),
+        }
+        pool = self._pool()
+        if pool is None:
+            return await self._extract_in_thread(response.body, response.url, page)
+        try:
+            result = await maybe_deferred_to_future(pool.extract(response.body, response.url, **page))
+        except ExtractionFailed as exc:
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("crawl/page_error")
+            self.crawler.stats.inc_value(f"extract/failed/{exc.kind}")
+            if exc.kind == "broken":
+                # No page could be extracted: fetching on would only count errors.
+                stop_crawl(self.crawler, "extract_workers_failed", f"cannot extract pages: {exc}")
+            else:
+                logger.warning("could not extract %s: %s", response.url, exc, extra={"spider": self})
+            return None
+        repeated = self._repeated()
+        return drop_repeated(result, response.url, repeated) if repeated is not None else result
+
+    def _pool(self) -> ExtractionPool | None:
+        # EXTRACT_WORKERS unset: one per core; 0: extraction stays in this process (None).
+        if not self._workers_started:
+            self._workers_started = True
+            configured = self.settings.get("EXTRACT_WORKERS")
+            count = default_workers() if configured in (None, "") else self.settings.getint("EXTRACT_WORKERS")
+            if count > 0:
+                self._workers = ExtractionPool(
+                    self.profile,
+                    self._extract_options(),
+                    workers=count,
+                    timeout=self.settings.getfloat("EXTRACT_TIMEOUT"),
+                )
+        return self._workers
+
+    def _extract_options(self) -> dict[str, Any]:
+        return {
+            "favor_precision": self.settings.getbool("EXTRACT_FAVOR_PRECISION"),
+            "max_bytes": self.settings.getint("EXTRACT_MAX_BYTES"),
+            "max_depth": self.settings.getint("EXTRACT_MAX_DEPTH"),
+        }
+
+    async def _extract_in_thread(self, body: bytes, url: str, page: dict[str, Any]) -> ExtractResult:
         # On a thread of its own: a page can take seconds to extract, and the event loop must
         # go on downloading meanwhile. One thread, so the crawl's RepeatedBlocks is never shared.
         if self._extractor is None:
@@ -219,22 +275,9 @@ class SiteSpider(CrawlSpider):
             self._extractor.start()
         from twisted.internet import reactor
 
-        extracted = deferToThreadPool(reactor, self._extractor, self._extract_now, response, continuation)
+        options = {**self._extract_options(), **page, "repeated": self._repeated()}
+        extracted = deferToThreadPool(reactor, self._extractor, extract_page, body, url, self.profile, **options)
         return await maybe_deferred_to_future(extracted)
-
-    def _extract_now(self, response: TextResponse, continuation: bool) -> ExtractResult:
-        return extract_page(
-            response.body,
-            response.url,
-            self.profile,
-            content_type=(response.headers.get("Content-Type") or b"").decode("latin-1"),
-            favor_precision=self.settings.getbool("EXTRACT_FAVOR_PRECISION"),
-            continuation=continuation,
-            now=fetched_at(response),
-            repeated=self._repeated(),
-            max_bytes=self.settings.getint("EXTRACT_MAX_BYTES"),
-            max_depth=self.settings.getint("EXTRACT_MAX_DEPTH"),
-        )
 
     def _repeated(self) -> RepeatedBlocks | None:
         pages = self.settings.getint("EXTRACT_REPEATED_MIN_PAGES")
