@@ -26,7 +26,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from crawler.extract.body import extract_paragraphs
 from crawler.extract.boilerplate import find_trailer
-from crawler.extract.classify import classify, is_document, prose_share
+from crawler.extract.classify import classify, is_document, is_listing, prose_share
 from crawler.extract.cleanup import (
     MIN_CUT_PARAGRAPH,
     clean_paragraphs,
@@ -40,18 +40,18 @@ from crawler.extract.container import find_container
 from crawler.extract.document import Document, Extracted, ExtractResult, Skipped
 from crawler.extract.encoding import decode_html, looks_binary
 from crawler.extract.meta import (
-    date_line,
     first_match,
     read_canonical,
     read_category,
+    read_date_line,
     read_docinfo,
     read_keywords,
-    read_published,
     read_source,
     read_title,
 )
 from crawler.extract.pages import find_next_pages, merge_pages
 from crawler.extract.repeated import drop_repeated
+from crawler.extract.text import TextKeys
 from crawler.urls import canonical_of
 
 if TYPE_CHECKING:
@@ -178,21 +178,29 @@ def extract_page(
     reason = classify(tree, url, profile, continuation=continuation)
     if reason is not None:
         return Skipped(reason)
-
-    title = read_title(tree, profile)
-    paragraphs, truncated = _body(tree, profile, title, favor_precision)
     decide = profile.decide == "page" and not continuation
-    reason = _not_a_document(tree, url, paragraphs, decide)
+    if decide and is_listing(tree, url):
+        return Skipped("listing", "no sentences outside links")
+
+    # Every comparison of texts on this page folds each text once; the memo goes with the page.
+    keys = TextKeys()
+    title = read_title(tree, profile)
+    paragraphs, truncated = _body(tree, profile, title, favor_precision, keys)
+    reason = _not_a_document(tree, url, paragraphs, decide, keys)
     # Profiled sites know where their body is; the net is for the pages nobody has profiled.
     if decide and (reason is not None or _chars(paragraphs) < SAFETY_NET_CHARS):
         rescued = _safety_net(tree, title, profile, favor_precision)
         better = reason is not None or _chars(rescued) >= SAFETY_NET_GAIN * _chars(paragraphs)
-        if better and prose_share(rescued) >= MIN_PROSE_SHARE and not _not_a_document(tree, url, rescued, decide):
+        if (
+            better
+            and prose_share(rescued) >= MIN_PROSE_SHARE
+            and not _not_a_document(tree, url, rescued, decide, keys)
+        ):
             paragraphs, truncated, reason = rescued, False, None
     if reason is not None:
         return Skipped(reason, "no text left after removing boilerplate" if reason == "empty_body" else "")
 
-    line = date_line(tree, profile, title)
+    line = read_date_line(tree, profile, title, now)
     fetched_url = url
     if not continuation:
         # Filed under its canonical link when that names this very page (a case or share variant).
@@ -202,9 +210,9 @@ def extract_page(
         site=profile.key,
         title=title,
         text="\n".join(paragraphs),
-        published_at=read_published(line, now),
+        published_at=line.published,
         category=read_category(tree, profile, title),
-        source=read_source(line),
+        source=read_source(line.text),
         keywords=read_keywords(tree, profile),
         truncated=truncated,
         extra=read_docinfo(tree, profile) if profile.extra == "docinfo" else {},
@@ -218,7 +226,7 @@ def extract_page(
             replace(base, url=f"{page}#part-{n}", title=heading, text="\n".join(body), collection=title)
             for n, (heading, body) in enumerate(parts, start=1)
         ))
-    return drop_repeated(result, fetched_url, repeated) if repeated is not None else result
+    return drop_repeated(result, fetched_url, repeated, keys) if repeated is not None else result
 
 
 # The safety net: a body shorter than this is checked against trafilatura's reading of the whole
@@ -234,10 +242,12 @@ def _chars(paragraphs: list[str]) -> int:
     return sum(len(p) for p in paragraphs)
 
 
-def _not_a_document(tree: HtmlElement, url: str, paragraphs: list[str], decide: bool) -> SkipReason | None:
+def _not_a_document(
+    tree: HtmlElement, url: str, paragraphs: list[str], decide: bool, keys: TextKeys
+) -> SkipReason | None:
     if not paragraphs:
         return "empty_body"
-    return is_document(tree, url, paragraphs) if decide else None
+    return is_document(tree, url, paragraphs, keys) if decide else None
 
 
 def _safety_net(tree: HtmlElement, title: str, profile: SiteProfile, favor_precision: bool) -> list[str]:
@@ -258,7 +268,9 @@ def _safety_net(tree: HtmlElement, title: str, profile: SiteProfile, favor_preci
 TRAILER_WINDOW = 12
 
 
-def _body(tree: HtmlElement, profile: SiteProfile, title: str, favor_precision: bool) -> tuple[list[str], bool]:
+def _body(
+    tree: HtmlElement, profile: SiteProfile, title: str, favor_precision: bool, keys: TextKeys
+) -> tuple[list[str], bool]:
     """The body paragraphs of a page, cleaned, and whether the page is only a preview."""
     found = first_match(tree, profile.body_xpaths)
     container = copy.deepcopy(found if found is not None else tree.body)
@@ -267,7 +279,7 @@ def _body(tree: HtmlElement, profile: SiteProfile, title: str, favor_precision: 
     if found is None:
         container = find_container(container)
     whole_page = container.tag == "body"
-    extracted = extract_paragraphs(container, favor_precision=favor_precision, whole_page=whole_page)
+    extracted = extract_paragraphs(container, favor_precision=favor_precision, whole_page=whole_page, keys=keys)
     paragraphs, truncated = clean_paragraphs(extracted, title, profile)
     if paragraphs and not truncated:
         # A "剩余2页未读" bar just below the body, outside its container, also says preview.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,7 @@ from lxml import html as lxml_html
 from trafilatura.settings import use_config
 
 from crawler.extract.boilerplate import find_trailer, is_boilerplate
+from crawler.extract.text import TextKeys
 
 if TYPE_CHECKING:
     from configparser import ConfigParser
@@ -33,6 +33,7 @@ _BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol table tr td th blockquote section article pre br dd dt".split()
 )
 _LIST_MARK = re.compile(r"^\s*- ")
+_INLINE_SPACE = re.compile(r"[ \t\r\f\v]+")
 # fill(): blocks this short before the body are its salutation (同志们:, 各科室:); a block must
 # be this long to be found inside one of trafilatura's merged paragraphs; a paywall trailer is
 # looked for this many blocks after the body.
@@ -57,17 +58,13 @@ def _config() -> ConfigParser:
     return config
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-
-
 def block_paragraphs(container: HtmlElement) -> list[str]:
     """The container's text split at block elements, in document order."""
     out: list[str] = []
     buffer: list[str] = []
 
     def flush() -> None:
-        text = re.sub(r"[ \t\r\f\v]+", " ", "".join(buffer)).strip()
+        text = _INLINE_SPACE.sub(" ", "".join(buffer)).strip()
         out.extend(line.strip() for line in text.split("\n") if line.strip())
         buffer.clear()
 
@@ -90,7 +87,7 @@ def block_paragraphs(container: HtmlElement) -> list[str]:
 
 
 def extract_paragraphs(
-    container: HtmlElement, *, favor_precision: bool = False, whole_page: bool = False
+    container: HtmlElement, *, favor_precision: bool = False, whole_page: bool = False, keys: TextKeys | None = None
 ) -> list[str]:
     """Body paragraphs of an (already pruned and unhidden) container element.
 
@@ -99,6 +96,7 @@ def extract_paragraphs(
         favor_precision: ask trafilatura to drop more borderline text.
         whole_page: the container is the whole page: trafilatura alone tells the body from the
             chrome, and the recall guard (which trusts the container) is off.
+        keys: the page's `TextKeys`, shared with the page's other comparisons.
 
     Returns:
         Paragraphs in document order, possibly empty.
@@ -120,10 +118,11 @@ def extract_paragraphs(
     if whole_page:
         return paragraphs
     blocks = block_paragraphs(container)
-    return fill(guard(paragraphs, blocks), blocks)
+    keys = keys or TextKeys()
+    return fill(guard(paragraphs, blocks, keys), blocks, keys)
 
 
-def fill(extracted: list[str], blocks: list[str]) -> list[str]:
+def fill(extracted: list[str], blocks: list[str], keys: TextKeys | None = None) -> list[str]:
     """The container's blocks from where trafilatura's text starts to where it ends.
 
     trafilatura decides where the body starts and ends; inside that span every block is kept,
@@ -134,21 +133,26 @@ def fill(extracted: list[str], blocks: list[str]) -> list[str]:
     Args:
         extracted: the paragraphs trafilatura kept (or the blocks themselves).
         blocks: the container's text split at block elements.
+        keys: the page's `TextKeys`.
 
     Returns:
         The blocks of the body, in order.
     """
-    keys = [_norm(block) for block in blocks]
-    got = [_norm(paragraph) for paragraph in extracted]
+    key = keys or TextKeys()
+    block_keys = [key(block) for block in blocks]
+    got = [key(paragraph) for paragraph in extracted]
     wanted = set(got)
+    # One string of trafilatura's paragraphs, set off by a character no text holds: a block is
+    # looked for inside a merged paragraph once (in C), not once per paragraph.
+    merged = "\x00".join(got)
     kept = [
-        i for i, key in enumerate(keys)
-        if key and (key in wanted or (len(key) >= MIN_MATCH and any(key in text for text in got)))
+        i for i, block in enumerate(block_keys)
+        if block and (block in wanted or (len(block) >= MIN_MATCH and block in merged))
     ]
     if not kept:
         return extracted
     first, last = kept[0], kept[-1]
-    while first > 0 and 0 < len(keys[first - 1]) <= SHORT_LEAD and not is_boilerplate(blocks[first - 1]):
+    while first > 0 and 0 < len(block_keys[first - 1]) <= SHORT_LEAD and not is_boilerplate(blocks[first - 1]):
         first -= 1
     for after in range(last + 1, min(len(blocks), last + 1 + TRAILER_LOOKAHEAD)):
         if find_trailer(blocks[after]) >= 0:
@@ -157,19 +161,23 @@ def fill(extracted: list[str], blocks: list[str]) -> list[str]:
     return blocks[first : last + 1]
 
 
-def guard(extracted: list[str], blocks: list[str]) -> list[str]:
+def guard(extracted: list[str], blocks: list[str], keys: TextKeys | None = None) -> list[str]:
     """Trafilatura's paragraphs, unless they lost or repeated the container's text.
 
     Args:
         extracted: what trafilatura returned.
         blocks: the container's own text, split at block elements.
+        keys: the page's `TextKeys`.
 
     Returns:
         `extracted`, or `blocks` when `extracted` holds under MIN_RECALL or over
         MAX_EXPANSION of the blocks' characters.
     """
-    own = len(_norm("".join(blocks)))
-    got = len(_norm("".join(extracted)))
+    # Block by block, as fill() reads them (a combining mark never opens a block, so folding
+    # the blocks one by one or joined counts the same characters).
+    key = keys or TextKeys()
+    own = key.length(blocks)
+    got = key.length(extracted)
     if own and not MIN_RECALL * own <= got <= MAX_EXPANSION * own:
         logger.debug("trafilatura gave %d of %d characters; using the container's blocks", got, own)
         return blocks

@@ -9,6 +9,7 @@ Patterns are matched against one paragraph at a time, after whitespace is trimme
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -119,6 +120,11 @@ def is_boilerplate(paragraph: str, pattern: re.Pattern[str] = DEFAULT_LINES) -> 
 
 def find_trailer(paragraph: str, extra: Iterable[str] = ()) -> int:
     """Index where a paywall trailer starts in the paragraph, or -1."""
-    positions = [paragraph.find(m) for m in (*TRAILER_MARKERS, *extra)]
-    found = [p for p in positions if p >= 0]
-    return min(found) if found else -1
+    # The leftmost match of the alternation is the first position any marker starts at.
+    match = _trailers(tuple(extra)).search(paragraph)
+    return match.start() if match else -1
+
+
+@lru_cache(maxsize=64)
+def _trailers(extra: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(marker) for marker in (*TRAILER_MARKERS, *extra)))

@@ -8,12 +8,12 @@ of links to other pages (titles and summaries), which survives any markup.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from crawler.extract.container import prose_runs
 from crawler.extract.pages import first_page_of
+from crawler.extract.text import TextKeys, compact_len
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -85,10 +85,6 @@ def is_login_page(tree: HtmlElement) -> bool:
     return outside < MIN_DOCUMENT_CHARS
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-
-
 _ITEM_TAGS = ("li", "dd", "dt", "tr", "article")
 _ITEM_CLASS = re.compile(r"item|list|entry|news", re.I)
 # A title link: another page's title, not a 下一页 or a tag.
@@ -97,40 +93,50 @@ MIN_TITLE_LINK = 6
 MAX_ITEM_CHARS = 300
 
 
-def _listed_texts(tree: HtmlElement) -> list[str]:
+def _listed_texts(tree: HtmlElement, keys: TextKeys) -> list[str]:
     """Texts of list items that link to another page by its title (a list page's entries)."""
+    # Only an element holding a link may be an entry: those are the links and their ancestors.
+    # The order they are read in does not matter: the texts are only searched.
+    linking: set[HtmlElement] = set()
+    titles: dict[HtmlElement, bool] = {}
+    for anchor in tree.iter("a"):
+        titles[anchor] = len(keys(anchor.text_content())) >= MIN_TITLE_LINK
+        node: HtmlElement | None = anchor
+        while node is not None and node not in linking:
+            linking.add(node)
+            node = node.getparent()
     texts = []
-    for element in tree.iter():
-        if not isinstance(element.tag, str):
-            continue
+    for element in linking:
         if element.tag not in _ITEM_TAGS and not _ITEM_CLASS.search(
             f"{element.get('class', '')} {element.get('id', '')}"
         ):
             continue
-        text = _norm(element.text_content())
+        text = keys(element.text_content())
         if len(text) > MAX_ITEM_CHARS:
             continue
-        titles = [a for a in element.iter("a") if len(_norm(a.text_content())) >= MIN_TITLE_LINK]
-        if 0 < len(titles) <= 2:
+        if 0 < sum(titles[a] for a in element.iter("a")) <= 2:
             texts.append(text)
     return texts
 
 
-def linked_share(tree: HtmlElement, paragraphs: list[str]) -> float:
+def linked_share(tree: HtmlElement, paragraphs: list[str], keys: TextKeys | None = None) -> float:
     """Share of the extracted text that sits in list entries linking to other pages.
 
     On a list or tag page nearly all of it does (titles and their summaries); on a document
     page the body does not, whatever sidebars the page has.
     """
+    key = keys or TextKeys()
     # One string of all entries, each set off by a character no text holds: a paragraph is
     # looked for once in it (in C), not once per entry.
-    listed = "\x00".join(_listed_texts(tree))
-    total = sum(len(_norm(p)) for p in paragraphs) or 1
-    linked = sum(len(key) for p in paragraphs if (key := _norm(p)) and key in listed)
+    listed = "\x00".join(_listed_texts(tree, key))
+    total = key.length(paragraphs) or 1
+    linked = sum(len(k) for p in paragraphs if (k := key(p)) and k in listed)
     return linked / total
 
 
-def is_document(tree: HtmlElement, url: str, paragraphs: list[str]) -> SkipReason | None:
+def is_document(
+    tree: HtmlElement, url: str, paragraphs: list[str], keys: TextKeys | None = None
+) -> SkipReason | None:
     """For pages the page decides: None for a document, else why not ("listing", "empty_body").
 
     A list page (or a tag page) also yields text, made of other pages' titles and summaries:
@@ -138,7 +144,8 @@ def is_document(tree: HtmlElement, url: str, paragraphs: list[str]) -> SkipReaso
     names one item (a forum thread's tid=38733, /p/8057560733, /articles/77685): forum posts
     and notices of two lines are documents too.
     """
-    chars = sum(len(_norm(p)) for p in paragraphs)
+    keys = keys or TextKeys()
+    chars = keys.length(paragraphs)
     if not chars:
         return "empty_body"
     if chars < MIN_DOCUMENT_CHARS:
@@ -147,9 +154,52 @@ def is_document(tree: HtmlElement, url: str, paragraphs: list[str]) -> SkipReaso
             return "error_page"
         if not names_an_item(url):
             return "listing"
-    if prose_share(paragraphs) < MIN_PROSE or linked_share(tree, paragraphs) > MAX_LINKED_SHARE:
+    if prose_share(paragraphs) < MIN_PROSE or linked_share(tree, paragraphs, keys) > MAX_LINKED_SHARE:
         return "listing"
     return None
+
+
+# A page whose text outside links holds less than this in sentences (only titles, menus, dates
+# and labels; a paragraph's worth is MIN_DOCUMENT_CHARS) is a list, told before anything is
+# extracted. Measured on the labelled sets: no document page at an address naming no item has
+# under 322 such characters; the list pages that get through are left to is_document.
+MIN_SENTENCE_CHARS = 20
+# Elements whose text is no prose of the page (container._SKIP).
+_NOT_PROSE = frozenset({"a", "script", "style", "noscript", "select", "option", "button", "textarea", "head", "title"})
+
+
+def is_listing(tree: HtmlElement, url: str) -> bool:
+    """Whether a page (of a profile that lets pages decide) is obviously a list, before extraction.
+
+    It is when its address names no item (`names_an_item`) and its text outside links holds
+    under MIN_SENTENCE_CHARS of sentences: text nodes with sentence punctuation. Such a page has
+    no body a document could be made of; a list with summaries has sentences and is told by
+    `is_document` from what is extracted.
+    """
+    if names_an_item(url):
+        return False
+    body = tree.body
+    if body is None:
+        return True
+    chars = 0
+    for node in body.iter():
+        if isinstance(node.tag, str) and node.text and SENTENCE.search(node.text) and _in_prose(node):
+            chars += compact_len(node.text)
+        # A tail is text of the element's parent (the body's own tail is outside it).
+        if node is not body and node.tail and SENTENCE.search(node.tail) and _in_prose(node.getparent()):
+            chars += compact_len(node.tail)
+        if chars >= MIN_SENTENCE_CHARS:
+            return False
+    return True
+
+
+def _in_prose(element: HtmlElement | None) -> bool:
+    # Inside no link, script or form control.
+    while element is not None:
+        if element.tag in _NOT_PROSE:
+            return False
+        element = element.getparent()
+    return True
 
 
 _ITEM_ID = re.compile(r"\d{3,}")

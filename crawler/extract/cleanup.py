@@ -8,7 +8,6 @@ Text side: drop boilerplate paragraphs, the repeated title, and a paywall traile
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import TYPE_CHECKING
 
 from crawler.extract.boilerplate import (
@@ -20,8 +19,11 @@ from crawler.extract.boilerplate import (
 )
 from crawler.extract.classify import MIN_DOCUMENT_CHARS
 from crawler.extract.container import own_texts, prose_runs
+from crawler.extract.text import compact_len, norm_key
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from lxml.html import HtmlElement
 
     from crawler.sites.profile import SiteProfile
@@ -53,15 +55,15 @@ def unhide(container: HtmlElement) -> None:
     """
     hidden = [e for e in container.iter() if isinstance(e.tag, str) and e is not container and _hidden(e)]
     topmost = [e for e in hidden if not any(_hidden(a) for a in e.iterancestors() if a is not container)]
-    if topmost:
-        shown = _norm(_shown_text(container, {node for e in topmost for node in e.iter()}))
-        for element in topmost:
-            own = _norm(element.text_content())
-            if len(own) >= MIN_HIDDEN_COPY and own in shown:
+    # Only a hidden element with text enough to be a copy needs the shown text to compare with.
+    copies = [(e, own) for e in topmost if len(own := norm_key(e.text_content())) >= MIN_HIDDEN_COPY]
+    if copies:
+        shown = norm_key(_shown_text(container, {node for e in topmost for node in e.iter()}))
+        for element, own in copies:
+            if own in shown:
                 drop(element)
-    for element in container.iter():
-        if not isinstance(element.tag, str):
-            continue
+    # Only hidden elements (and the container) carry what makes an element hidden.
+    for element in (container, *hidden):
         element.attrib.pop("hidden", None)
         style = element.get("style")
         if style and _HIDDEN_STYLE.search(style):
@@ -106,13 +108,6 @@ MIN_LINK_BLOCK = 12
 MIN_KEPT_PARAGRAPH = 150
 
 
-_SPACE = re.compile(r"\s+")
-
-
-def _length(text: str | None) -> int:
-    return len(_SPACE.sub("", text)) if text else 0
-
-
 def text_sizes(root: HtmlElement) -> dict[HtmlElement, tuple[int, int]]:
     """(text length, link text length) of every element below `root`, in one pass.
 
@@ -123,11 +118,11 @@ def text_sizes(root: HtmlElement) -> dict[HtmlElement, tuple[int, int]]:
 
     def visit(element: HtmlElement, in_link: bool) -> tuple[int, int]:
         link = in_link or element.tag == "a"
-        total = _length(element.text) if isinstance(element.tag, str) else 0
+        total = compact_len(element.text) if isinstance(element.tag, str) else 0
         linked = total if link else 0
         for child in element:
             child_total, child_linked = visit(child, link)
-            tail = _length(child.tail)
+            tail = compact_len(child.tail)
             total += child_total + tail
             linked += child_linked + (tail if link else 0)
         sizes[element] = (total, linked)
@@ -135,6 +130,27 @@ def text_sizes(root: HtmlElement) -> dict[HtmlElement, tuple[int, int]]:
 
     visit(root, False)
     return sizes
+
+
+def _text_size(element: HtmlElement, root: HtmlElement) -> tuple[int, int]:
+    """`text_sizes(root)[element]`, for one element: read in C, not by a walk of the whole root."""
+    total = compact_len(element.xpath("string()"))
+    if any(node.tag == "a" for node in _up_to(element, root)):
+        return total, total
+    # Anchors never nest in a parsed page; were they nested, the outer one holds the text.
+    anchors = list(element.iterdescendants("a"))
+    inner = {nested for anchor in anchors for nested in anchor.iterdescendants("a")}
+    return total, sum(compact_len(a.xpath("string()")) for a in anchors if a not in inner)
+
+
+def _up_to(element: HtmlElement, root: HtmlElement) -> Iterator[HtmlElement]:
+    """`element` and its ancestors up to `root`, both included."""
+    node: HtmlElement | None = element
+    while node is not None:
+        yield node
+        if node is root:
+            return
+        node = node.getparent()
 
 
 def link_share(element: HtmlElement) -> float:
@@ -147,14 +163,39 @@ def _first_text(element: HtmlElement) -> str:
     return next((t.strip() for t in element.itertext() if t.strip()), "")
 
 
+def _chrome_headed(container: HtmlElement) -> list[HtmlElement]:
+    """The elements below the container whose first text opens with a chrome heading, outer first.
+
+    Such an element's first text opens with one of BLOCK_STARTS, and so does that of every
+    element between it and that text: walking up from each such text finds them all, without
+    reading every element's first text.
+    """
+    found: dict[HtmlElement, int] = {}
+
+    def walk_up(element: HtmlElement | None) -> None:
+        while element is not None and element is not container and element not in found:
+            if not _first_text(element).startswith(BLOCK_STARTS):
+                return
+            found[element] = sum(1 for _ in element.iterancestors())
+            element = element.getparent()
+
+    for node in container.iterdescendants():
+        if isinstance(node.tag, str) and node.text and node.text.lstrip().startswith(BLOCK_STARTS):
+            walk_up(node)
+        if node.tail and node.tail.lstrip().startswith(BLOCK_STARTS):
+            walk_up(node.getparent())  # a tail is text of its element's parent
+    # Outer blocks first, as in document order: a block inside a dropped one goes with it.
+    return sorted(found, key=found.__getitem__)
+
+
 def prune_link_blocks(container: HtmlElement) -> None:
     """Remove link-dense blocks (menus, tag clouds, related lists) below the container."""
     sizes = text_sizes(container)
     for element in list(container.iterdescendants(*_LIST_BLOCKS)):
-        if element.getparent() is None or not _attached(element, container):
-            continue
         total, linked = sizes[element]
-        if total >= MIN_LINK_BLOCK and linked > MAX_LINK_SHARE * total and not _holds_a_paragraph(element):
+        if total < MIN_LINK_BLOCK or linked <= MAX_LINK_SHARE * total:
+            continue
+        if element.getparent() is not None and _attached(element, container) and not _holds_a_paragraph(element):
             drop(element)
 
 
@@ -190,25 +231,21 @@ def prune(container: HtmlElement, profile: SiteProfile, *, whole_page: bool = Fa
         for element in container.xpath(xpath.replace("//", ".//", 1) if xpath.startswith("//") else xpath):
             if element is not container:
                 drop(element)
-    sizes = text_sizes(container)
-    whole = sizes[container][0]
-    for element in list(container.iterdescendants()):
-        if not isinstance(element.tag, str) or not _attached(element, container):
-            continue
-        if not _first_text(element).startswith(BLOCK_STARTS):
-            continue
-        total, linked = sizes[element]
-        # A chrome block is short or a list of links, and never most of the page: a layout
-        # table whose first cell happens to be 热门文章 also holds the document.
-        if total < min(_BLOCK_MAX_LEN, whole / 2) and (
-            total < _SHORT_BLOCK or linked >= _BLOCK_LINK_SHARE * total
-        ):
-            drop(element)
+    blocks = _chrome_headed(container)
+    if blocks:
+        # Sizes as they are before any block goes, as whole-page pruning has always measured them.
+        whole = compact_len(container.xpath("string()"))
+        sizes = [_text_size(element, container) for element in blocks]
+        for element, (total, linked) in zip(blocks, sizes, strict=True):
+            if not _attached(element, container):
+                continue
+            # A chrome block is short or a list of links, and never most of the page: a layout
+            # table whose first cell happens to be 热门文章 also holds the document.
+            if total < min(_BLOCK_MAX_LEN, whole / 2) and (
+                total < _SHORT_BLOCK or linked >= _BLOCK_LINK_SHARE * total
+            ):
+                drop(element)
     prune_link_blocks(container)
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
 def clean_paragraphs(
@@ -243,8 +280,8 @@ def clean_paragraphs(
         if is_boilerplate(text, pattern):
             continue
         kept.append(text)
-    title_key = _norm(title)
-    while kept and title_key and _norm(kept[0]) == title_key:
+    title_key = norm_key(title)
+    while kept and title_key and norm_key(kept[0]) == title_key:
         kept.pop(0)
     return kept, truncated
 

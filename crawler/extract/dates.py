@@ -8,7 +8,7 @@ inside trafilatura, reads neither 年月日 dates nor times and happily takes a 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
 from dateparser.date import DateDataParser
@@ -57,6 +57,38 @@ def _parser(base: datetime | None, relative: bool) -> DateDataParser:
     return DateDataParser(languages=["zh"], settings=settings)
 
 
+# The numeric forms of nearly every date line (2022-09-15 15:10:05, 2023年04月25日, 2023/4/25 8:05),
+# read directly: dateparser takes a millisecond a token, more than the rest of the date line.
+# Anything else, or out of range (dateparser reads 2023-13-05 as 13 May), is left to dateparser,
+# and so are years before 1992: its Asia/Shanghai has the summer time of 1986-1991 and the local
+# mean time of 1900, which it answers with (1990-07-01 comes back as 06-30).
+FIRST_NUMERIC_YEAR = 1992
+_NUMERIC = re.compile(
+    r"\s*(?P<year>(?:19|20)[0-9]{2})\s*(?:"
+    r"(?P<sep>[-/.])\s*(?P<month>[0-9]{1,2})\s*(?P=sep)\s*(?P<day>[0-9]{1,2})"
+    r"|年\s*(?P<cn_month>[0-9]{1,2})\s*月\s*(?P<cn_day>[0-9]{1,2})\s*日?)"
+    r"(?:(?:(?<=日)\s*|\s+|T)(?P<hour>[0-9]{1,2})[:：](?P<minute>[0-9]{1,2})(?:[:：](?P<second>[0-9]{1,2}))?)?\s*"
+)
+
+
+def _numeric(token: str) -> str | None:
+    """The ISO form of a numeric date token, or None to leave it to dateparser."""
+    match = _NUMERIC.fullmatch(token)
+    if match is None:
+        return None
+    year = int(match["year"])
+    if year < FIRST_NUMERIC_YEAR:
+        return None
+    month, day = int(match["month"] or match["cn_month"]), int(match["day"] or match["cn_day"])
+    try:
+        if match["hour"] is None:
+            return date(year, month, day).isoformat()
+        clock = int(match["hour"]), int(match["minute"]), int(match["second"] or 0)
+        return datetime(year, month, day, *clock, tzinfo=SHANGHAI).isoformat()
+    except ValueError:
+        return None
+
+
 @lru_cache(maxsize=4096)
 def _parse_token(token: str, base: datetime | None, relative: bool) -> str | None:
     data = _parser(base, relative).get_date_data(token)
@@ -76,6 +108,8 @@ def _iso(token: str, now: datetime | None) -> str | None:
     token = _AFTERNOON.sub(lambda m: f" {int(m.group(1)) % 12 + 12}", _MIDNIGHT.sub(" 0", token))
     token = _CLOCK_WORDS.sub(" ", token)
     relative = re.fullmatch(_RELATIVE, token) is not None
+    if not relative and (found := _numeric(token)):
+        return found
     base = now.astimezone(SHANGHAI).replace(tzinfo=None, microsecond=0) if relative and now else None
     return _parse_token(token, base, relative)
 

@@ -7,9 +7,10 @@ not depend on markup (当前位置…, 推荐访问…, 时间:…), so a redesi
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crawler.extract.dates import is_date_label, parse_date
+from crawler.extract.treetext import equal_to, opening_with, short_spaced_text, texts_from, xml_space_start
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -22,12 +23,6 @@ _SPACE = re.compile(r"\s+")
 _FILE_SUFFIX = re.compile(r"\.(?:docx?|pdf|pptx?|xlsx?|txt|wps)$", re.I)
 _SOURCE = re.compile(r"来源\s*[:：]\s*([^\s|｜]+)")
 _CRUMB_SEPARATORS = re.compile(r"\s*(?:>|&gt;|›|»|＞|/)\s*")
-# Sidebars and related lists carry other documents' dates: never read a date from a link, a
-# list item that links elsewhere, or a footer.
-_NOT_OWN = (
-    "ancestor-or-self::*[self::footer or ((self::li or self::dd or self::dt or self::tr) and .//a"
-    " and string-length(normalize-space(.)) < 200)]"
-)
 
 
 def clean_text(element: HtmlElement) -> str:
@@ -60,8 +55,7 @@ def read_canonical(tree: HtmlElement) -> str | None:
 # Elements that may hold the document's title on a page with no profile: headings, and the
 # title boxes of table and div templates (<td class="bt">, <div class="article-title">).
 _TITLE_CANDIDATES = (
-    "//h1|//h2|//h3|//h4|//body//*[contains(@class, 'title') or contains(@class, 'tit')"
-    " or contains(@id, 'title') or @class='bt']"
+    "//h1|//h2|//h3|//h4|//body//*[contains(@class, 'tit') or contains(@id, 'title') or @class='bt']"
 )
 # Title metadata of portal CMSs (TRS and Hanweb's ArticleTitle) and of social sharing.
 _TITLE_METAS = (
@@ -157,26 +151,67 @@ def _parent(node: Any) -> HtmlElement | None:
     return parent
 
 
-def _not_own(element: HtmlElement) -> bool:
-    # A date inside a link is another page's, unless the link text is the date itself
-    # (WordPress links its own date to the permalink).
-    for anchor in element.xpath("ancestor-or-self::a"):
-        if not parse_date(clean_text(anchor)):
+class PageDates:
+    """`parse_date` for one page: each text read once, relative dates against the fetch time.
+
+    The date line is looked for by trying the same texts again and again (a node, its line,
+    its ancestors' lines); one instance per page remembers what each said.
+    """
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now
+        self._read: dict[tuple[str, bool], str | None] = {}
+
+    def __call__(self, text: str, *, labelled_only: bool = False) -> str | None:
+        """`parse_date(text, now=..., labelled_only=...)`, read once per text."""
+        key = (text, labelled_only)
+        if key not in self._read:
+            self._read[key] = parse_date(text, now=self.now, labelled_only=labelled_only)
+        return self._read[key]
+
+
+class DateLine(NamedTuple):
+    """The page's own date line and the date it gives."""
+
+    text: str
+    published: str | None
+
+
+# Sidebars and related lists carry other documents' dates: never read a date from a link, a
+# list item that links elsewhere (shorter than this: a long one is the article's own cell), or
+# a footer.
+_ITEMS = ("li", "dd", "dt", "tr")
+_MAX_ITEM = 200
+
+
+def _not_own(element: HtmlElement, dates: PageDates) -> bool:
+    node: HtmlElement | None = element
+    while node is not None:
+        # A date inside a link is another page's, unless the link text is the date itself
+        # (WordPress links its own date to the permalink).
+        if node.tag == "a" and not dates(clean_text(node)):
             return True
-    return bool(element.xpath(_NOT_OWN))
+        if node.tag == "footer" or (
+            node.tag in _ITEMS
+            and next(node.iterdescendants("a"), None) is not None
+            and len(xml_space_start(node, _MAX_ITEM - 1)) < _MAX_ITEM
+        ):
+            return True
+        node = node.getparent()
+    return False
 
 
-def _own_line(element: HtmlElement) -> str:
+def _own_line(element: HtmlElement, dates: PageDates) -> str:
     # The short line around a text node: "<span>发布时间:</span><span>3天前</span>" reads as one
     # line from the span's parent.
     line = ""
     current: HtmlElement | None = element
     while current is not None:
-        text = spaced_text(current)
-        if len(text) > _MAX_LINE:
+        text = short_spaced_text(current, _MAX_LINE)
+        if text is None:
             break
         line = text
-        if parse_date(text, labelled_only=True):
+        if dates(text, labelled_only=True):
             break
         current = current.getparent()
     return line
@@ -191,9 +226,10 @@ def _title_heading(tree: HtmlElement, title: str) -> HtmlElement | None:
     if title:
         # Table and div templates put the title in a <td class="bt"> or a <div class="title">:
         # the first element outside links whose whole text is the title.
-        found = tree.xpath("//body//*[not(ancestor-or-self::a)][normalize-space()=$t]", t=title)
-        if found:
-            return found[0]
+        for body in tree.xpath("//body"):
+            for element in equal_to(body, title):
+                if not element.xpath("ancestor-or-self::a"):
+                    return element
         # Or a text node holding the whole title (a title box with a 引题 or a date beside it).
         nodes = tree.xpath("//body//text()[contains(., $t)][not(ancestor::a)]", t=title)
         if nodes and (parent := _parent(nodes[0])) is not None:
@@ -202,7 +238,7 @@ def _title_heading(tree: HtmlElement, title: str) -> HtmlElement | None:
     return first[0] if first else None
 
 
-def date_line(tree: HtmlElement, profile: SiteProfile, title: str = "") -> str:
+def date_line(tree: HtmlElement, profile: SiteProfile, title: str = "", now: datetime | None = None) -> str:
     """The text of the page's own date line ('' when there is none).
 
     The profile's date XPaths first. Else the header zone is read, from the title heading to
@@ -210,6 +246,17 @@ def date_line(tree: HtmlElement, profile: SiteProfile, title: str = "") -> str:
     first bare date. Last, a labelled date anywhere. Sidebars, related lists, footers and
     links to other pages, which carry other pages' dates, are never read.
     """
+    return read_date_line(tree, profile, title, now).text
+
+
+def read_date_line(tree: HtmlElement, profile: SiteProfile, title: str = "", now: datetime | None = None) -> DateLine:
+    """The page's own date line (`date_line`) and its date (`read_published`), each read once."""
+    dates = PageDates(now)
+    text = _find_date_line(tree, profile, title, dates)
+    return DateLine(text, dates(text) if text else None)
+
+
+def _find_date_line(tree: HtmlElement, profile: SiteProfile, title: str, dates: PageDates) -> str:
     element = first_match(tree, profile.date_xpaths)
     if element is not None:
         return spaced_text(element)
@@ -217,66 +264,66 @@ def date_line(tree: HtmlElement, profile: SiteProfile, title: str = "") -> str:
     # Forums put the post's 发表于 line just above its subject, and the body right below it (where
     # a notice's 时间：… line would pass for the page's date): the nearest lines above come first.
     above = f"preceding::text()[normalize-space()][position() <= {_LINES_ABOVE}]"
-    if heading is not None and (line := _labelled_line(heading.xpath(above))):
+    if heading is not None and (line := _labelled_line(heading.xpath(above), dates)):
         return line
-    zone = heading.xpath(".//text()|following::text()") if heading is not None else []
+    zone = texts_from(heading) if heading is not None else iter(())
     bare = bare_date = ""
-    for node in zone:
-        text = str(node).strip()
-        parent = _parent(node)
-        if not text or parent is None or parent.tag in ("script", "style"):
+    for node, parent in zone:
+        text = node.strip()
+        if not text or parent.tag in ("script", "style"):
             continue
-        if len(text) >= _BODY_START and not parse_date(text[:30], labelled_only=True):
+        if len(text) >= _BODY_START and not dates(text[:30], labelled_only=True):
             break
-        if _not_own(parent):
+        if _not_own(parent, dates):
             continue
-        line = _own_line(parent)
-        if parse_date(line, labelled_only=True):
+        line = _own_line(parent, dates)
+        if dates(line, labelled_only=True):
             return line
-        if len(text) <= _MAX_BARE and (found := parse_date(text)):
+        if len(text) <= _MAX_BARE and (found := dates(text)):
             # A date alone may be repeated with its time a little further (a share bar's copy).
             if not bare or ("T" not in bare_date and "T" in found and found[:10] == bare_date[:10]):
                 bare, bare_date = text, found
     if bare:
         return bare
-    return _labelled_line(tree.xpath("//body//text()")) or _timed_line(tree)
+    texts = tree.xpath("//body//text()")
+    return _labelled_line(texts, dates) or _timed_line(texts, dates)
 
 
-def _timed_line(tree: HtmlElement) -> str:
-    """The first short line of the page's own that is a date with a time.
+def _timed_line(texts: list[Any], dates: PageDates) -> str:
+    """The first short line of the page's own (of its `texts`) that is a date with a time.
 
     For a date line away from the title (posted @ … below a blog post): a time of day says
     publication, where a bare day may be a list's.
     """
-    for node in tree.xpath("//body//text()"):
+    for node in texts:
         text = str(node).strip()
         if not MIN_TITLE <= len(text) <= _MAX_BARE or not _TIMED.search(text):
             continue
         parent = _parent(node)
-        if parent is not None and parent.tag not in ("script", "style") and not _not_own(parent):
-            found = parse_date(text)
+        if parent is not None and parent.tag not in ("script", "style") and not _not_own(parent, dates):
+            found = dates(text)
             if found and "T" in found:
                 return text
     return ""
 
 
-def _labelled_line(nodes: list[Any]) -> str:
+def _labelled_line(nodes: list[Any], dates: PageDates) -> str:
     # The first of these text nodes that holds (or, as a label cell, introduces) a labelled date.
     for node in nodes:
         text = str(node)
         if len(text) > _MAX_LINE:
             continue
-        labelled = parse_date(text, labelled_only=True) is not None
-        # The text test first: _not_own's XPath reads ancestors, once per node of a large page.
+        labelled = dates(text, labelled_only=True) is not None
+        # The text test first: _not_own walks up the node's ancestors, once per node of a large page.
         if not labelled and not is_date_label(text):
             continue
         parent = _parent(node)
-        if parent is None or _not_own(parent):
+        if parent is None or _not_own(parent, dates):
             continue
         if labelled:
-            return _own_line(parent)
+            return _own_line(parent, dates)
         value = next((e for e in parent.itersiblings() if isinstance(e.tag, str)), None)  # not a comment
-        if value is not None and parse_date(line := f"{node.strip()}{clean_text(value)}", labelled_only=True):
+        if value is not None and dates(line := f"{node.strip()}{clean_text(value)}", labelled_only=True):
             # 信息公开 tables: <td>发布日期：</td><td>2023-04-25</td>.
             return line
     return ""
@@ -311,14 +358,14 @@ def read_category(tree: HtmlElement, profile: SiteProfile, title: str) -> str | 
     return " > ".join(levels) or None
 
 
+_KEYWORD_LABELS = ("推荐访问", "关键词", "标签")
+
+
 def read_keywords(tree: HtmlElement, profile: SiteProfile) -> tuple[str, ...]:
     """Keyword/tag line items in page order, duplicates removed."""
     element = first_match(tree, profile.keywords_xpaths)
     if element is None:
-        candidates = tree.xpath(
-            "//body//*[starts-with(normalize-space(.), '推荐访问') or "
-            "starts-with(normalize-space(.), '关键词') or starts-with(normalize-space(.), '标签')]"
-        )
+        candidates = [e for body in tree.xpath("//body") for e in opening_with(body, _KEYWORD_LABELS)]
         element = candidates[-1] if candidates else None
     if element is None:
         return ()

@@ -68,9 +68,13 @@ def find_next_pages(tree: HtmlElement, url: str) -> tuple[str, ...]:
         return ()
     # WordPress splits posts as /archives/123/2: page N is a path segment below page 1.
     below = urlsplit(url).path.rstrip("/") + "/"
+    stem = _EXTENSION.sub("", _split_page(url)[0].path.rpartition("/")[2])
     pages: dict[int, str] = {}
     for link in tree.xpath("//a[@href]"):
-        absolute = urljoin(url, str(link.get("href"))).split("#", 1)[0]
+        href = str(link.get("href"))
+        if not _may_be_a_page(href, stem):
+            continue
+        absolute = urljoin(url, href).split("#", 1)[0]
         other_key, other = _page_key(absolute)
         # TRS-style sites count from 0: page 2 of t…_634512.html is t…_634512_1.html, linked
         # as "2" or 下一页 (elsewhere stem_1.html is page 1 itself, linked as "1").
@@ -81,6 +85,29 @@ def find_next_pages(tree: HtmlElement, url: str) -> tuple[str, ...]:
         if path.startswith(below) and (segment_page := _segment_page(path[len(below) :].strip("/"))):
             pages[segment_page] = absolute
     return tuple(pages[n] for n in sorted(pages))
+
+
+_EXTENSION = re.compile(r"\.s?html?$")
+_CONTROLS_AND_SPACE = "".join(map(chr, range(0x21)))
+# The scheme and host of an absolute or protocol-relative link.
+_AUTHORITY = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//[^/]*")
+
+
+def _may_be_a_page(href: str, stem: str) -> bool:
+    """False for a link that cannot be a further page of the article whose file is `stem`.html.
+
+    A further page's last path segment is `stem`_N.html, page 1's own (with ?page=N), or a
+    number (/archives/123/N); urljoin, the costly part, is left for the links that may be one.
+    """
+    # What urlsplit drops: leading controls and spaces, tabs and newlines anywhere.
+    href = href.lstrip(_CONTROLS_AND_SPACE).replace("\t", "").replace("\r", "").replace("\n", "")
+    path = href.split("#", 1)[0].split("?", 1)[0]
+    if authority := _AUTHORITY.match(path):
+        path = path[authority.end() :]
+    elif ":" in path:
+        return True  # a scheme without a host (http:x.html): only urljoin knows what it means
+    segment = path.rstrip("/").rpartition("/")[2]
+    return segment in ("", ".", "..") or segment.startswith(stem) or segment.isdigit()
 
 
 # Link texts that point back to page 1 from page N of an article, and on to page 2 from page 1.

@@ -12,20 +12,15 @@ process, and whether a page holds a document never depends on the pages crawled 
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import OrderedDict
 from dataclasses import replace
 from urllib.parse import urlsplit
 
 from crawler.extract.document import Extracted, ExtractResult
+from crawler.extract.text import TextKeys
 
 # Shorter paragraphs (同志们:, 一、…) repeat in every speech and are document text.
 MIN_LENGTH = 12
-
-
-def _key(paragraph: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", paragraph))
 
 
 class RepeatedBlocks:
@@ -43,8 +38,10 @@ class RepeatedBlocks:
         self.capacity = capacity
         self._pages: OrderedDict[tuple[str, str], set[str]] = OrderedDict()
 
-    def filter(self, url: str, paragraphs: list[str]) -> list[str]:
+    def filter(self, url: str, paragraphs: list[str], keys: TextKeys | None = None) -> list[str]:
         """Record the page's paragraphs and return them without the site's repeated ones.
+
+        `keys` is the page's `TextKeys` (paragraphs are compared as `norm_key` folds them).
 
         >>> memory = RepeatedBlocks(min_pages=2)
         >>> footer = "本站文章均来自网友投稿,仅供学习参考使用"
@@ -56,8 +53,9 @@ class RepeatedBlocks:
         parts = urlsplit(url)
         host, page = parts.netloc, parts.path + "?" + parts.query
         repeated = []
+        key_of = keys or TextKeys()
         for paragraph in paragraphs:
-            key = _key(paragraph)
+            key = key_of(paragraph)
             if len(key) < MIN_LENGTH:
                 continue
             seen = self._pages.setdefault((host, key), set())
@@ -73,16 +71,18 @@ class RepeatedBlocks:
         return [p for p in paragraphs if p not in drop]
 
 
-def drop_repeated(result: ExtractResult, page_url: str, memory: RepeatedBlocks) -> ExtractResult:
+def drop_repeated(
+    result: ExtractResult, page_url: str, memory: RepeatedBlocks, keys: TextKeys | None = None
+) -> ExtractResult:
     """The page's documents without the paragraphs `memory` has seen on other pages of the site.
 
     All documents of the page (the parts of a compilation) count as one page; a document that
-    would be left without text keeps its own.
+    would be left without text keeps its own. `keys`: the page's `TextKeys`, if it has one.
     """
     if not isinstance(result, Extracted):
         return result
     paragraphs = [line for document in result.documents for line in document.text.split("\n")]
-    kept = memory.filter(page_url, paragraphs)
+    kept = memory.filter(page_url, paragraphs, keys)
     if len(kept) == len(paragraphs):
         return result
     drop = set(paragraphs).difference(kept)

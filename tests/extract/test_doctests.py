@@ -13,6 +13,8 @@ MODULES = [
     "crawler.extract.dates",
     "crawler.extract.encoding",
     "crawler.extract.repeated",
+    "crawler.extract.text",
+    "crawler.extract.treetext",
 ]
 
 
