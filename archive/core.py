@@ -91,16 +91,38 @@ class Archive:
 
     Get one with ``open_archive(uri)``. Not thread-safe: use one per thread.
 
+    Each write (``add``, ``touch``) commits at once, unless ``commit_items`` asks for batches:
+    then a write is a savepoint of a transaction that commits every ``commit_items`` writes,
+    when a write finds it ``commit_seconds`` old, on ``commit()`` and on ``close()``. A write
+    that fails undoes itself only (its rows and WARC bytes), never the writes before it in the
+    batch; a batch that cannot commit is rolled back whole (``pending`` is then 0). A batch
+    holds the archive's write lock until it commits, and a crash loses it (never half of it).
+    Run rows (``start_run``, ``finish_run``) commit at once, with the batch before them.
+
     Args:
         store: The storage backend.
         near_index: Asked for a near-duplicate when a record has no exact one; every stored
             record is added to it in the transaction of its write.
+        commit_items: Writes per commit; 1 (the default) commits each one.
+        commit_seconds: Also commit once the batch is this old when a write ends (0: no limit).
+
+    Raises:
+        ValueError: ``commit_items`` below 1 or ``commit_seconds`` negative.
     """
 
-    def __init__(self, store: ArchiveStore, *, near_index: NearDupIndex | None = None) -> None:
+    def __init__(
+        self,
+        store: ArchiveStore,
+        *,
+        near_index: NearDupIndex | None = None,
+        commit_items: int = 1,
+        commit_seconds: float = 0.0,
+    ) -> None:
         """Wrap ``store``; see the class docstring."""
         self.store = store
         self.near_index = near_index
+        if commit_items != 1 or commit_seconds:
+            store.batch(commit_items, commit_seconds)
 
     def __repr__(self) -> str:
         """Name the store location."""
@@ -109,7 +131,8 @@ class Archive:
     def add(self, doc: Mapping[str, Any], captures: Sequence[Capture] = ()) -> AddResult:
         r"""Store one extracted document, as a new record, a new version, or a sighting.
 
-        Everything happens in one transaction, in this order:
+        Everything happens in one transaction (in a batch, one savepoint: see the class
+        docstring), in this order:
 
         1. The URL already holds this text (same content hash): a sighting only (``unchanged``).
         2. The URL holds no record, and a record on the same host (scheme aside: same host name
@@ -146,6 +169,8 @@ class Archive:
 
         Raises:
             ValueError: ``url``/``site`` missing, ``text`` empty, an unknown key, or a bad value.
+            ArchiveError: The write (or the commit of the batch it ended) failed; see
+                ``SqliteStore.transaction`` for what is rolled back.
 
         Example:
             >>> result = archive.add({"url": "https://example.com/1.html", "site": "generic",
@@ -324,7 +349,7 @@ class Archive:
         """Record that a page was seen unchanged (a 304): a sighting of each of its latest records.
 
         The sighting is at the page's URL, also for an alias (a URL known only by sightings of
-        another URL's record, see ``add``).
+        another URL's record, see ``add``). In a batch it is one of the batch's writes.
 
         Returns:
             How many records got a sighting (0 for a page the archive does not hold).
@@ -340,16 +365,34 @@ class Archive:
         return sum(record is not None for _, record in latest)
 
     def start_run(self, spider: str, started_at: str | None = None) -> str:
-        """Log the start of a crawl run; returns its run id."""
+        """Log the start of a crawl run (committed at once, with a batch in progress); returns its run id."""
         run_id = crawlstate.new_run_id()
         with self.store.transaction():
             crawlstate.start_run(self._sql(), run_id, spider, started_at or _now())
+        self.store.commit()
         return run_id
 
     def finish_run(self, run_id: str, finish_reason: str, counts: Mapping[str, Any]) -> None:
-        """Log how a crawl run ended and what it did (see ``crawlstate.RUN_COUNTS``)."""
+        """Log how a crawl run ended and what it did (see ``crawlstate.RUN_COUNTS``), committed at once."""
         with self.store.transaction():
             crawlstate.finish_run(self._sql(), run_id, _now(), finish_reason, counts)
+        self.store.commit()
+
+    def commit(self) -> None:
+        """Commit the writes a batch holds (nothing to do outside a batch).
+
+        Raises:
+            ArchiveError: The commit failed; the batch is rolled back and ``pending`` is 0.
+        """
+        self.store.commit()
+
+    @property
+    def pending(self) -> int:
+        """How many writes (``add``, ``touch``) a batch holds, done but not committed (0: none).
+
+        0 after a commit, and after a failure that lost the batch.
+        """
+        return self.store.pending
 
     def runs(self, *, spider: str | None = None, limit: int | None = None) -> list[Run]:
         """Crawl runs, newest first."""
@@ -439,7 +482,11 @@ class Archive:
         )
 
     def close(self) -> None:
-        """Close the underlying store."""
+        """Commit what a batch holds, then close the underlying store (also when the commit fails).
+
+        Raises:
+            ArchiveError: The commit failed (the batch is rolled back).
+        """
         self.store.close()
 
     def __enter__(self) -> Self:

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import sqlite3
+import time
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -204,7 +205,14 @@ class SqliteStore:
         )
         self._depth = 0
         self._transactions = 0
+        # Undo hooks of the transaction() block in progress, and, in a batch, of the blocks
+        # it already released (run too if the batch is lost).
         self._undo: list[Callable[[], None]] = []
+        self._batch_undo: list[Callable[[], None]] = []
+        self._commit_items = 1
+        self._commit_seconds = 0.0
+        self._pending = 0  # blocks released in the open batch (0: none is open)
+        self._batch_started = 0.0
         try:
             exists = self.path.exists()
             is_dir = self.path.is_dir()
@@ -331,13 +339,22 @@ class SqliteStore:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Run the block in one write transaction (``BEGIN IMMEDIATE``); nested blocks join it.
+        """Run the block as one atomic write; nested blocks join it.
+
+        Outside a batch (the default) the block is one write transaction
+        (``BEGIN IMMEDIATE`` ... ``COMMIT``). In a batch (see ``batch``) it is a savepoint of
+        the batch's transaction, which stays open (holding the write lock) until it commits: a
+        block that fails rolls back its savepoint only, and the blocks before it stay in the
+        batch. Either way the WARC bytes the writes refer to are fsynced before the COMMIT.
 
         Raises:
             ArchiveReadOnly: The store is read-only (``read_only``).
             ArchiveLocked: Another connection held the write lock past the busy timeout.
             ArchiveFull, ArchiveIOError, CorruptArchive: A write or the commit failed; the
-                transaction is rolled back, with the ``on_rollback`` callbacks.
+                transaction is rolled back, with the ``on_rollback`` callbacks. In a batch, a
+                write fails its own savepoint only, unless SQLite rolled back the whole
+                transaction (it does on some full-disk and I/O errors): then, as when the
+                COMMIT fails, the batch is lost (``pending`` is 0 again).
         """
         if self._depth:
             self._depth += 1
@@ -348,12 +365,18 @@ class SqliteStore:
             return
         if self.read_only_reason is not None:
             raise ArchiveReadOnly(self.read_only_reason)
+        if self._commit_items > 1:
+            with self._savepoint():
+                yield
+            if self._due():
+                self.commit()
+            return
         self.conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
         self._transactions += 1
         try:
             yield
-            self.conn.execute("COMMIT")
+            self._commit()
         except BaseException:
             # Also reached when COMMIT itself fails (e.g. disk full): never leave it open.
             self._roll_back()
@@ -362,14 +385,116 @@ class SqliteStore:
             self._depth = 0
             self._undo.clear()
 
-    def _roll_back(self) -> None:
+    @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        if not self._pending:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._batch_started = time.monotonic()
+        try:
+            self.conn.execute("SAVEPOINT archive_write")
+        except BaseException:
+            if not self._pending:  # never leave an empty batch open: the next BEGIN would fail
+                self._roll_back()
+            raise
+        self._depth = 1
+        self._transactions += 1
+        try:
+            yield
+            self.conn.execute("RELEASE archive_write")
+        except BaseException:
+            self._roll_back_savepoint()
+            raise
+        else:
+            self._batch_undo.extend(self._undo)
+            self._pending += 1
+        finally:
+            self._depth = 0
+            self._undo.clear()
+
+    def _roll_back_savepoint(self) -> None:
         # Runs while another error propagates: a failure here is logged, never raised over it.
+        # The whole transaction goes when it holds nothing else, or when SQLite rolled it back
+        # already (it may, on a full disk or an I/O error).
+        if self.conn.in_transaction and self._pending:
+            try:
+                self.conn.execute("ROLLBACK TO archive_write")
+                self.conn.execute("RELEASE archive_write")
+            except (ArchiveError, sqlite3.Error) as exc:
+                logger.warning("archive %s: ROLLBACK TO SAVEPOINT failed (%s); rolling the batch back", self.path, exc)
+            else:
+                self._run_undo(self._undo)
+                return
+        self._roll_back()
+
+    def _due(self) -> bool:
+        if self._pending >= self._commit_items:
+            return True
+        return bool(self._commit_seconds) and time.monotonic() - self._batch_started >= self._commit_seconds
+
+    def batch(self, items: int, seconds: float = 0.0) -> None:
+        """Commit writes in batches: every ``items`` ``transaction()`` blocks, or once ``seconds`` old.
+
+        A batch's age is looked at when a block ends: one that nobody writes to waits for
+        ``commit()`` (call it from a timer to bound how long a write stays uncommitted) or
+        ``close()``. Until it commits, the batch holds the write lock: another connection's
+        write waits for it (up to the busy timeout), and a crash loses it (its WARC bytes are
+        cut off by the next writer). ``items`` 1 commits each block at once (the default).
+
+        Raises:
+            ValueError: ``items`` below 1 or ``seconds`` negative.
+        """
+        if items < 1 or seconds < 0:
+            raise ValueError(f"commit every {items} writes or {seconds} s? pass items >= 1 and seconds >= 0")
+        self.commit()
+        self._commit_items = items
+        self._commit_seconds = seconds
+
+    @property
+    def pending(self) -> int:
+        """How many ``transaction()`` blocks the open batch holds, done but not committed yet."""
+        return self._pending
+
+    def commit(self) -> None:
+        """Commit the open batch, if any (its WARC bytes fsynced first).
+
+        Raises:
+            RuntimeError: Called inside a ``transaction()`` block.
+            ArchiveFull, ArchiveIOError, CorruptArchive, ArchiveReadOnly: The fsync or the
+                COMMIT failed: the whole batch is rolled back (its WARC bytes cut off again,
+                its ``on_rollback`` callbacks run) and ``pending`` is 0.
+        """
+        if not self._pending:
+            return
+        if self._depth:
+            raise RuntimeError("commit() inside store.transaction(); commit after the block")
+        try:
+            self._commit()
+        except BaseException:
+            self._roll_back()
+            raise
+        self._batch_undo.clear()
+        self._pending = 0
+
+    def _commit(self) -> None:
+        self.warc.sync()
+        self.conn.execute("COMMIT")
+
+    def _roll_back(self) -> None:
+        # The whole transaction, with the batch it held. Runs while another error propagates:
+        # a failure here is logged, never raised over it.
         if self.conn.in_transaction:
             try:
                 self.conn.execute("ROLLBACK")
             except (ArchiveError, sqlite3.Error) as exc:
                 logger.error("archive %s: ROLLBACK failed (%s)", self.path, exc)
-        for undo in reversed(self._undo):
+        if self._pending:
+            logger.warning("archive %s: %d uncommitted write(s) of a batch were rolled back", self.path, self._pending)
+        self._run_undo([*self._batch_undo, *self._undo])
+        self._batch_undo.clear()
+        self._pending = 0
+
+    def _run_undo(self, hooks: list[Callable[[], None]]) -> None:
+        for undo in reversed(hooks):
             try:
                 undo()
             except Exception:
@@ -377,11 +502,16 @@ class SqliteStore:
 
     @property
     def transaction_id(self) -> int | None:
-        """A number for the write transaction in progress (None outside one)."""
+        """A number for the ``transaction()`` block in progress (None outside one).
+
+        Each block of a batch has its own: state kept beside the file is undone per block.
+        """
         return self._transactions if self._depth else None
 
     def on_rollback(self, undo: Callable[[], None]) -> None:
-        """Call ``undo`` if the transaction in progress rolls back (state kept beside the file).
+        """Call ``undo`` if the ``transaction()`` block in progress rolls back (state kept beside the file).
+
+        In a batch, also if the batch is lost after the block was released (its COMMIT fails).
 
         Raises:
             RuntimeError: No transaction is in progress.
@@ -551,7 +681,7 @@ class SqliteStore:
 
         Call inside ``transaction()``: the WARC bytes are fsynced before the rows commit, so a
         row never points at bytes that are not on disk; if the transaction rolls back, the bytes
-        it appended are cut off again.
+        it appended are cut off again. Called outside one, the bytes are fsynced at once.
 
         Raises:
             ArchiveFull, ArchiveReadOnly, ArchiveIOError: The WARC append failed; the WARC file
@@ -591,6 +721,8 @@ class SqliteStore:
                 "VALUES (?, ?, ?)",
                 (record_id, capture_id, seq),
             )
+        if not self._depth:
+            self.warc.sync()
 
     def captures(self, record_id: str) -> list[Capture]:
         """Read back the captures linked to ``record_id``, in the order they were given."""
@@ -644,8 +776,18 @@ class SqliteStore:
             raise CorruptArchive(f"archive {self.path} is damaged ({problems[0]}{more}); {recover_hint(self.path)}")
 
     def close(self) -> None:
-        """Close the database connection."""
-        self.conn.close()
+        """Commit the open batch (see ``batch``), then close the WARC files and the connection.
+
+        Raises:
+            ArchiveFull, ArchiveIOError, CorruptArchive: The batch could not be committed (it is
+                rolled back); the store is closed all the same.
+        """
+        try:
+            if not self._depth:
+                self.commit()
+        finally:
+            self.warc.close()
+            self.conn.close()
 
 
 def _record(row: Sequence[Any]) -> Record:

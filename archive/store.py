@@ -47,7 +47,20 @@ class ArchiveStore(Protocol):
     location: str
 
     def transaction(self) -> AbstractContextManager[None]:
-        """Return a context manager running its block as one atomic write."""
+        """Return a context manager running its block as one atomic write (committed, or in a batch)."""
+        ...
+
+    def batch(self, items: int, seconds: float = 0.0) -> None:
+        """Commit every ``items`` transactions, or once the batch is ``seconds`` old (1: each one)."""
+        ...
+
+    def commit(self) -> None:
+        """Commit the transactions a batch holds (nothing to do outside a batch)."""
+        ...
+
+    @property
+    def pending(self) -> int:
+        """How many transactions a batch holds, not committed yet."""
         ...
 
     def get(self, record_id: str) -> Record | None:
@@ -119,7 +132,7 @@ class ArchiveStore(Protocol):
         ...
 
     def close(self) -> None:
-        """Release the store."""
+        """Commit what a batch holds, then release the store."""
         ...
 
 
@@ -197,6 +210,8 @@ def open_archive(
     near_dup: bool = True,
     near_params: MinHashParams | None = None,
     near_index: NearDupIndex | None = None,
+    commit_items: int = 1,
+    commit_seconds: float = 0.0,
 ) -> Archive:
     """Open the archive at ``uri`` with the backend its scheme names.
 
@@ -209,6 +224,9 @@ def open_archive(
         near_params: Parameters for a new near-duplicate index; for an existing one they must
             equal the stored ones (None: use the stored ones).
         near_index: Use this near-duplicate index instead of the archive's own.
+        commit_items: Commit writes in batches of this many (1: each write commits at once);
+            see ``Archive``.
+        commit_seconds: Also commit a batch once it is this old when a write ends (0: no limit).
 
     Returns:
         The open archive; close it (or use it as a context manager) when done.
@@ -220,6 +238,7 @@ def open_archive(
         CorruptArchive: The location holds something that is not an archive store.
         SchemaError: The store was written by a newer version, or ``near_params`` differ from
             the parameters its near-duplicate index was built with.
+        ValueError: ``commit_items`` below 1 or ``commit_seconds`` negative.
 
     Example:
         >>> with open_archive("sqlite:///data/archive.db") as archive:  # doctest: +SKIP
@@ -234,5 +253,10 @@ def open_archive(
         except BaseException:
             store.close()
             raise
+    try:
+        archive = Archive(store, near_index=near_index, commit_items=commit_items, commit_seconds=commit_seconds)
+    except BaseException:
+        store.close()
+        raise
     logger.debug("opened archive %s", uri)
-    return Archive(store, near_index=near_index)
+    return archive

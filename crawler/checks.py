@@ -215,6 +215,8 @@ SETTING_CHECKS: tuple[SettingCheck, ...] = (
     integer("EXTRACT_MAX_BYTES", "bytes"),
     integer("EXTRACT_MAX_DEPTH", "levels"),
     integer("EXTRACT_WORKERS", "processes"),
+    integer("ARCHIVE_COMMIT_ITEMS", "items", minimum=1),
+    number("ARCHIVE_COMMIT_SECONDS"),
     number("EXTRACT_TIMEOUT"),
     flag("ARCHIVE_KEEP_RAW"),
     flag("ARCHIVE_NEAR_DUPLICATES"),

@@ -9,6 +9,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from archive import ArchiveError, open_archive
+from crawler.pipelines import commit_shared_archive
 
 if TYPE_CHECKING:
     from typing import Self
@@ -53,6 +54,11 @@ class CrawlRunExtension:
     killed outright (SIGKILL) has no end, and the archive shows it as interrupted once its
     process is gone. An archive that cannot be written is the pipeline's to report: the run is
     then not logged, and nothing else is said.
+
+    The run's end is written after the spider's last batch of items is committed (the pipeline
+    commits when the spider closes, before `spider_closed`). Each run-log write first commits
+    the batch this process's crawls hold (`commit_shared_archive`): its write lock would make
+    this connection wait, on the thread that commits it.
     """
 
     def __init__(self, crawler: Crawler, uri: str) -> None:
@@ -76,6 +82,7 @@ class CrawlRunExtension:
     def start(self, spider_name: str) -> None:
         """Log the run's start (best effort: see the class docstring)."""
         try:
+            commit_shared_archive(self.uri)  # another spider of this process may hold a batch
             self.archive = open_archive(self.uri, near_dup=False)
             self.run_id = self.archive.start_run(spider_name)
         except ArchiveError as exc:
@@ -93,6 +100,7 @@ class CrawlRunExtension:
         if self.archive is None or self.run_id is None:
             return
         assert self.crawler.stats is not None
+        commit_shared_archive(self.uri)  # other spiders' batch; a failure is theirs to report
         try:
             self.archive.finish_run(self.run_id, reason, run_counts(self.crawler.stats.get_stats()))
         except ArchiveError as exc:

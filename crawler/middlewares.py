@@ -22,6 +22,7 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from archive import ArchiveError, ArchiveNotFound, open_archive
+from crawler.pipelines import SharedArchive
 from crawler.stopping import stop_crawl
 from crawler.urls import Origin, Scope, clean_url
 
@@ -207,6 +208,11 @@ class IncrementalMiddleware:
     304 adds a sighting and counts as unchanged. The archive's captures are the cache: no
     second copy of every page, as HTTPCACHE_POLICY=RFC2616 would keep.
 
+    With the archive pipeline on, the archive is read and the sightings written through its
+    connection (`SharedArchive`): a sighting is one more write of the pipeline's open batch,
+    where a connection of its own would wait for the batch's write lock on the reactor thread.
+    Without it (ITEM_PIPELINES lacks it), the middleware opens the archive itself.
+
     Stats: incremental/skipped_fresh, incremental/conditional, incremental/not_modified.
     """
 
@@ -228,6 +234,9 @@ class IncrementalMiddleware:
         return middleware
 
     def _archive(self) -> Archive | None:
+        shared = SharedArchive.find(self.uri)
+        if shared is not None:
+            return shared.archive
         if self.archive is None and not self.failed:
             try:
                 self.archive = open_archive(self.uri, create=False)
@@ -279,15 +288,28 @@ class IncrementalMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status != 304 or not request.meta.get("incremental_conditional"):
             return response
-        archive = self._archive()
-        assert archive is not None
         assert self.crawler.stats is not None
         try:
-            archive.touch(request.url)
+            self._touch(request.url)
         except ArchiveError as exc:
             self._failed(exc, "write")
         self.crawler.stats.inc_value("incremental/not_modified")
         raise IgnoreRequest("304 Not Modified: the archived version is current")
+
+    def _touch(self, url: str) -> None:
+        shared = SharedArchive.find(self.uri)
+        if shared is None:
+            archive = self._archive()
+            assert archive is not None
+            archive.touch(url)
+            return
+        try:
+            shared.archive.touch(url)
+        except ArchiveError as exc:
+            shared.failed(exc)
+            raise
+        assert self.crawler.stats is not None
+        shared.wrote(self.crawler.stats, self.crawler, ["incremental/not_modified"], item=False)
 
     def spider_closed(self) -> None:
         if self.archive is not None:

@@ -7,25 +7,30 @@ duplicates plug in behind the archive's `NearDupIndex` interface, not here.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import unicodedata
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from itemadapter import ItemAdapter
+from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
+from twisted.internet.task import LoopingCall
 
-from archive import ArchiveError, Capture, open_archive
+from archive import Archive, ArchiveError, Capture, open_archive
+from archive.store import NEAR_DUP_INDEXES, parse_uri
 from crawler.extract.dates import parse_date
 from crawler.stopping import stop_crawl
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Self
 
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
-
-    from archive import Archive
 
 logger = logging.getLogger(__name__)
 
@@ -93,9 +98,22 @@ class ArchivePipeline:
     Stats: archive/new, archive/duplicate, archive/changed, archive/unchanged, and dedup/exact or
     dedup/near for a record linked to an earlier copy.
 
+    Items are committed in batches (`ARCHIVE_COMMIT_ITEMS` items, or `ARCHIVE_COMMIT_SECONDS`
+    after the batch's first: a timer commits a batch nothing else is added to), when the spider
+    goes idle, and when it closes, before the run log records the end (`CrawlRunExtension`).
+    A crawl killed outright loses its open batch, never part of one: those pages are fetched
+    again by the next run (the archive says what is done), and nothing is stored twice.
+    The archive is opened once per process (`SharedArchive`): every spider of `crawl-all` and
+    IncrementalMiddleware write through the same connection and the same batch.
+
     An archive that cannot be opened or written (full disk, read-only, damaged, locked) stops
     the crawl at once, with the error's finish reason (`archive_disk_full`, ...): fetching on
-    would only fetch pages that cannot be kept. Stats: archive/error, archive/not_stored.
+    would only fetch pages that cannot be kept. Stats: archive/error, archive/not_stored. A
+    batch whose commit fails is lost whole: its items count in archive/not_stored, and the
+    archive/<status> and dedup/<match> counts they had added are taken back (a feed export
+    written with `-O` still holds them). A commit that fails while the spider closes for
+    another reason (`CLOSESPIDER_*`, a signal) stops nothing more: the finish reason stays
+    that reason, the error is logged and counted.
     """
 
     def __init__(
@@ -105,6 +123,8 @@ class ArchivePipeline:
         *,
         keep_raw: bool = True,
         near_dup: bool = True,
+        commit_items: int = 1,
+        commit_seconds: float = 0.0,
         crawler: Crawler | None = None,
     ) -> None:
         self.uri = uri
@@ -112,7 +132,11 @@ class ArchivePipeline:
         self.stats = stats
         self.keep_raw = keep_raw
         self.near_dup = near_dup
+        self.commit_items = commit_items
+        self.commit_seconds = commit_seconds
+        self.shared: SharedArchive | None = None
         self.archive: Archive | None = None
+        self._timer: LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -121,30 +145,68 @@ class ArchivePipeline:
             raise NotConfigured("ARCHIVE_URI is empty")
         assert crawler.stats is not None
         settings = crawler.settings
-        return cls(
+        items = settings.getint("ARCHIVE_COMMIT_ITEMS", 50)
+        seconds = settings.getfloat("ARCHIVE_COMMIT_SECONDS", 1.0)
+        if items < 1 or seconds < 0:
+            raise ValueError(
+                f"ARCHIVE_COMMIT_ITEMS={items}, ARCHIVE_COMMIT_SECONDS={seconds}; "
+                "pass a whole number of items >= 1 and seconds >= 0"
+            )
+        pipeline = cls(
             uri,
             crawler.stats,
             keep_raw=settings.getbool("ARCHIVE_KEEP_RAW", True),
             near_dup=settings.getbool("ARCHIVE_NEAR_DUPLICATES", True),
+            commit_items=items,
+            commit_seconds=seconds,
             crawler=crawler,
         )
+        crawler.signals.connect(pipeline.spider_idle, signal=signals.spider_idle)
+        return pipeline
 
     def open_spider(self) -> None:
         try:
-            self.archive = open_archive(self.uri, near_dup=self.near_dup)
+            self.shared = SharedArchive.acquire(
+                self.uri, commit_items=self.commit_items, commit_seconds=self.commit_seconds
+            )
+            self.archive = self.shared.view(near_dup=self.near_dup)
         except ArchiveError as exc:
+            if self.shared is not None:
+                self.shared.release()
+                self.shared = None
             self.stats.inc_value("archive/error")
             logger.error("cannot open the archive: %s", exc)
             # Scrapy closes the spider, with this reason, before any request is made.
             raise CloseSpider(exc.reason) from exc
+        if self.commit_items > 1 and self.commit_seconds > 0:
+            self._timer = LoopingCall(self._commit)
+            self._timer.start(self.commit_seconds, now=False)
+
+    def spider_idle(self) -> None:
+        # The last items are committed before Scrapy closes the spider as "finished", so that
+        # a commit that fails gives the crawl its reason (and exit status), not "finished".
+        self._commit()
+        reason = self.stats.get_value("crawl/stop_reason")
+        if reason is not None:
+            raise CloseSpider(str(reason))
 
     def close_spider(self) -> None:
-        if self.archive is not None:
-            self.archive.close()
+        if self._timer is not None and self._timer.running:
+            self._timer.stop()
+        self._timer = None
+        if self.shared is not None:
+            self._commit()
+            self.shared.release()
+            self.shared = None
             self.archive = None
+
+    def _commit(self) -> None:
+        if self.shared is not None:
+            self.shared.commit()
 
     def process_item(self, item: Any) -> Any:
         assert self.archive is not None, "open_spider was not called"
+        assert self.shared is not None
         adapter = ItemAdapter(item)
         fields = {
             name: adapter.get(name)
@@ -155,12 +217,16 @@ class ArchivePipeline:
         try:
             result = self.archive.add(fields, captures)
         except ArchiveError as exc:
-            self._failed(exc)
+            self.shared.failed(exc)  # the batch before it, when the failure lost it
+            archive_failed(self.stats, self.crawler, exc)
             # The stop was logged once (ERROR); each item it costs is only counted.
             raise DropItem(f"not stored: {fields['url']}", log_level="DEBUG") from exc
-        self.stats.inc_value(f"archive/{result.status}")
+        counted = [f"archive/{result.status}"]
         if result.match:
-            self.stats.inc_value(f"dedup/{result.match}")
+            counted.append(f"dedup/{result.match}")
+        for key in counted:
+            self.stats.inc_value(key)
+        self.shared.wrote(self.stats, self.crawler, counted, item=True)
         # The item becomes the stored record, so `-O out.jsonl` and the archive agree.
         for name, value in result.record.to_dict().items():
             adapter[name] = value
@@ -168,10 +234,149 @@ class ArchivePipeline:
             adapter["captures"] = []
         return item
 
-    def _failed(self, exc: ArchiveError) -> None:
-        self.stats.inc_value("archive/not_stored")
-        if self.stats.get_value("archive/error") is None:
-            self.stats.inc_value("archive/error")
-        if self.crawler is not None:
-            stop_crawl(self.crawler, exc.reason, f"cannot write the archive: {exc}")
 
+def archive_failed(stats: StatsCollector, crawler: Crawler | None, exc: ArchiveError, *, lost: int = 1) -> None:
+    """Count `lost` items not stored and one archive error, and stop the crawl (logged once)."""
+    if lost:
+        stats.inc_value("archive/not_stored", lost)
+    if stats.get_value("archive/error") is None:
+        stats.inc_value("archive/error")
+    if crawler is not None:
+        stop_crawl(crawler, exc.reason, f"cannot write the archive: {exc}")
+
+
+@dataclass(frozen=True)
+class _Unsaved:
+    # A write of the open batch, and the stats it counted (taken back if the batch is lost).
+    stats: StatsCollector
+    crawler: Crawler | None
+    counted: tuple[str, ...]
+    item: bool
+
+
+class SharedArchive:
+    """The archive this process's crawls write to: one connection, one batch, for all of them.
+
+    A batch holds SQLite's write lock until it commits. Another connection of this process (a
+    second spider of `crawl-all --concurrency`, IncrementalMiddleware's 304 sightings, the run
+    log) would wait for that lock on the reactor thread, the one thread that can commit the
+    batch: for the whole busy timeout, then fail as archive_locked. So they all write through
+    the one `SharedArchive` of the archive file, opened by the first pipeline and closed by the
+    last (the commit settings are that pipeline's; the near-duplicate index is loaded once, for
+    every pipeline that links near-duplicates). Only the reactor thread uses it.
+
+    It also remembers what the writes of the open batch counted, to take it back if the batch
+    is lost (`failed`): a batch can hold the items of several crawls.
+    """
+
+    _open: ClassVar[dict[Path, SharedArchive]] = {}
+
+    def __init__(self, key: Path, scheme: str, archive: Archive) -> None:
+        self.key = key
+        self.scheme = scheme
+        self.archive = archive
+        self.users = 0
+        self._views: dict[bool, Archive] = {archive.near_index is not None: archive}
+        self._unsaved: list[_Unsaved] = []
+
+    @classmethod
+    def acquire(cls, uri: str, *, commit_items: int = 1, commit_seconds: float = 0.0) -> SharedArchive:
+        """The shared archive at `uri`, opened (created if missing) by the first caller.
+
+        Raises:
+            ArchiveError: It cannot be opened.
+            ValueError: `commit_items` below 1 or `commit_seconds` negative.
+        """
+        key = _archive_key(uri)
+        shared = cls._open.get(key)
+        if shared is None:
+            # Without the index: a view adds it for the pipelines that link near-duplicates.
+            archive = open_archive(uri, near_dup=False, commit_items=commit_items, commit_seconds=commit_seconds)
+            shared = cls._open[key] = cls(key, parse_uri(uri)[0], archive)
+        shared.users += 1
+        return shared
+
+    @classmethod
+    def find(cls, uri: str) -> SharedArchive | None:
+        """The shared archive at `uri` if a crawl of this process has it open."""
+        try:
+            return cls._open.get(_archive_key(uri))
+        except ArchiveError:  # not an archive URI: nobody opened it
+            return None
+
+    def view(self, *, near_dup: bool) -> Archive:
+        """The archive with or without the near-duplicate index, over the one connection.
+
+        Raises:
+            ArchiveError: The near-duplicate index cannot be opened (``SchemaError``, ...).
+        """
+        if near_dup not in self._views:
+            store = self.archive.store
+            index = NEAR_DUP_INDEXES[self.scheme](store, None) if near_dup else None
+            self._views[near_dup] = Archive(store, near_index=index)
+            self.archive.commit()  # a new index's parameters: not to be held with the first batch
+        return self._views[near_dup]
+
+    def wrote(self, stats: StatsCollector, crawler: Crawler | None, counted: Sequence[str], *, item: bool) -> None:
+        """Note a write that succeeded and the stats it counted (nothing to keep once committed)."""
+        if self.archive.pending:
+            self._unsaved.append(_Unsaved(stats, crawler, tuple(counted), item))
+        else:
+            self._unsaved.clear()  # it committed the batch, and the writes before it
+
+    def failed(self, exc: ArchiveError) -> None:
+        """After a write or commit raised: if it lost the batch, take back what the batch counted.
+
+        Each crawl with items in it counts them in archive/not_stored and stops.
+        """
+        if self.archive.pending or not self._unsaved:
+            return  # only the failed write itself was undone
+        lost, self._unsaved = self._unsaved, []
+        for unsaved in lost:
+            for key in unsaved.counted:
+                unsaved.stats.inc_value(key, -1)
+        for stats, crawler in {id(u.stats): (u.stats, u.crawler) for u in lost}.values():
+            items = sum(u.item for u in lost if u.stats is stats)
+            logger.debug("a failed commit lost %d item(s) of this crawl", items)
+            archive_failed(stats, crawler, exc, lost=items)
+
+    def commit(self) -> bool:
+        """Commit the open batch; False when that failed (the batch is lost: see `failed`)."""
+        try:
+            self.archive.commit()
+        except ArchiveError as exc:
+            self.failed(exc)
+            return False
+        self._unsaved.clear()
+        return True
+
+    def release(self) -> None:
+        """One user fewer; the last one commits and closes the archive."""
+        self.users -= 1
+        if self.users > 0:
+            return
+        del self._open[self.key]
+        if self.commit():
+            try:
+                self.archive.close()
+            except ArchiveError as exc:  # nothing is held any more: only closing failed
+                logger.warning("closing the archive %s failed: %s", self.key, exc)
+        else:
+            with contextlib.suppress(ArchiveError):
+                self.archive.close()
+
+
+def _archive_key(uri: str) -> Path:
+    # One key per archive file, however its URI is written (relative, absolute, bare path).
+    return Path(parse_uri(uri)[1]).resolve()
+
+
+def commit_shared_archive(uri: str) -> None:
+    """Commit the batch this process's crawls hold on the archive at `uri`, if they hold one.
+
+    For a writer with its own connection (the run log): the batch holds the write lock that
+    writer would otherwise wait for, on the thread that would commit it.
+    """
+    shared = SharedArchive.find(uri)
+    if shared is not None:
+        shared.commit()

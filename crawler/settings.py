@@ -89,6 +89,10 @@ ARCHIVE_KEEP_RAW = True
 # Link near-duplicates (MinHash LSH, docs/neardup.md) as records are stored; off, only exact
 # copies are linked and the records wait for `python -m archive reindex --missing`.
 ARCHIVE_NEAR_DUPLICATES = True
+# Items per archive commit (1: one commit per item); a crawl killed outright fetches its open batch again.
+ARCHIVE_COMMIT_ITEMS = 50
+# Seconds an archive batch may wait for its commit, a timer's if no item follows (0: no limit).
+ARCHIVE_COMMIT_SECONDS = 1.0
 
 # Installs the cassette download handler when CASSETTE_PATH is set (see crawler/cassette.py).
 ADDONS = {"crawler.addons.CassetteAddon": 0}

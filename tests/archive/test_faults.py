@@ -19,6 +19,7 @@ import sys
 import textwrap
 import time
 import zlib
+from contextlib import closing
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -101,6 +102,22 @@ def assert_warcs_read_to_the_end(db: Path) -> int:
             assert inflate.eof
             pos = size - len(inflate.unused_data)
     return count
+
+
+def assert_every_warc_record_is_referenced(db: Path) -> None:
+    """Every response and request record of the WARC files is a capture row's, and each once."""
+    with closing(sqlite3.connect(db)) as conn:
+        rows = conn.execute('SELECT warc_file, "offset", request_offset FROM captures').fetchall()
+    referenced = {(name, offset) for name, *offsets in rows for offset in offsets if offset is not None}
+    assert len(referenced) == sum(1 for *_, req in rows for _ in (0, 1) if _ == 0 or req is not None)
+    found = set()
+    for path in warc_files(db):
+        with path.open("rb") as fh:
+            iterator = ArchiveIterator(fh, no_record_parse=True)
+            for record in iterator:
+                if record.rec_type != "warcinfo":
+                    found.add((path.name, iterator.get_record_offset()))
+    assert found == referenced
 
 
 def one_line(message: str) -> None:
@@ -196,6 +213,39 @@ def test_full_disk_leaves_the_archive_as_it_was(small_disk: Path, body_size: int
         later.add(doc(5000), [capture(url(5000), body_size)])
         assert len(list(later.iter_records())) == len(added) + 1
     assert assert_warcs_read_to_the_end(db) == 1 + 2 * (len(added) + 1)
+
+
+@pytest.mark.parametrize("body_size", [150_000, 40_000])
+def test_full_disk_in_a_batch_loses_that_batch_only(small_disk: Path, body_size: int) -> None:
+    # Batched, the disk fills up in a WARC append (the add's savepoint rolls back), in a
+    # statement, or at a COMMIT (the batch rolls back): what was committed before stays whole.
+    db = small_disk / "archive.db"
+    committed: list[str] = []
+    with open_archive(db, near_dup=False, commit_items=4) as archive:
+        batch: list[str] = []
+        error: ArchiveFull | None = None
+        for i in range(1000):
+            try:
+                batch.append(archive.add(doc(i), [capture(url(i), body_size)]).record.id)
+            except ArchiveFull as exc:
+                error = exc
+                break
+            if not archive.pending:
+                committed, batch = committed + batch, []
+        assert error is not None, "the disk never filled up"
+        one_line(str(error))
+        assert error.reason == "archive_disk_full"
+        if archive.pending:  # the add failed alone: the rest of its batch is still held
+            with pytest.raises(ArchiveFull):
+                archive.commit()
+        assert archive.pending == 0
+        assert not archive.store.conn.in_transaction  # type: ignore[attr-defined]
+    assert committed
+    assert not [fd for fd in _open_files() if str(small_disk) in fd]
+    with open_archive(db, near_dup=False) as reopened:
+        assert [r.id for r in reopened.iter_records()] == committed
+    assert assert_warcs_read_to_the_end(db) == 1 + 2 * len(committed)
+    assert_every_warc_record_is_referenced(db)
 
 
 _FSIZE_CHILD = textwrap.dedent(
@@ -323,9 +373,10 @@ def test_any_torn_tail_is_cut(tmp_path: Path, tail: bytes, caplog: pytest.LogCap
     assert assert_warcs_read_to_the_end(db) == 5
 
 
-def test_an_unreferenced_whole_record_after_a_crash_is_kept(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    # A kill -9 after the WARC fsync but before COMMIT leaves a whole record no row refers to:
-    # harmless, and kept (only bytes that do not read as a record are cut).
+def test_an_unreferenced_whole_record_after_a_crash_is_cut(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # A kill -9 after the WARC write but before COMMIT leaves whole records no row refers to (a
+    # batch of them with batched commits). The next writer holds the write lock, so nobody can
+    # be about to commit them: they are cut, and the WARC holds only what the database knows.
     db = tmp_path / "data" / "archive.db"
     with open_archive(db, near_dup=False) as archive:
         archive.add(doc(1), [capture(url(1))])
@@ -340,11 +391,39 @@ def test_an_unreferenced_whole_record_after_a_crash_is_kept(tmp_path: Path, capl
             "DELETE FROM record_captures WHERE capture_id = (SELECT max(id) FROM captures)"
         )
         archive.store.conn.execute("DELETE FROM captures WHERE id = (SELECT max(id) FROM captures)")  # type: ignore[attr-defined]
-    warc.write_bytes(orphaned)  # ... with the second record's bytes on disk but not in it
+    torn = torn_member(url(9))
+    warc.write_bytes(orphaned + torn)  # ... with the second record's bytes on disk but not in it
     with open_archive(db, near_dup=False) as archive:
-        archive.add(doc(3), [capture(url(3))])
-    assert "torn" not in caplog.text
-    assert assert_warcs_read_to_the_end(db) == 7
+        third = archive.add(doc(3), [capture(url(3))]).record.id
+        assert archive.captures(third) == [capture(url(3))]
+    cut = len(orphaned) + len(torn) - len(whole)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+        f"WARC file {warc} ended in records no committed row refers to (a crash before its transaction "
+        f"committed, then a torn record): cut {cut} bytes after offset {len(whole)}"
+    ]
+    assert assert_warcs_read_to_the_end(db) == 5  # warcinfo, then doc 1's and doc 3's records
+    assert_every_warc_record_is_referenced(db)
+
+
+def test_a_file_nothing_refers_to_is_started_again(tmp_path: Path) -> None:
+    # Killed before the first COMMIT that used a new file: the file is all orphans, warcinfo too.
+    db = tmp_path / "data" / "archive.db"
+    with open_archive(db, near_dup=False) as archive:
+        archive.add(doc(1))
+    warc_dir = db.parent / "archive.warc"
+    with Archive(SqliteStore(db)) as archive:
+        store = archive.store
+        with pytest.raises(RuntimeError), store.transaction():  # noqa: PT012 - the block is the test
+            archive.add(doc(2), [capture(url(2))])
+            kept = warc_files(db)[0].read_bytes()
+            raise RuntimeError
+    assert warc_files(db) == []  # a rolled-back first write removes the file it started
+    warc_dir.joinpath("captures-00001.warc.gz").write_bytes(kept)
+    with open_archive(db, near_dup=False) as archive:
+        record = archive.add(doc(3), [capture(url(3))]).record
+        assert archive.captures(record.id) == [capture(url(3))]
+    assert assert_warcs_read_to_the_end(db) == 3
+    assert_every_warc_record_is_referenced(db)
 
 
 def test_a_full_file_left_with_a_torn_tail_is_cut_when_the_next_file_starts(
@@ -575,6 +654,46 @@ def test_read_only_folder_refuses_a_crawl_and_serves_readers(
     with pytest.raises(ArchiveReadOnly):
         mark_run_finished(db, run, "archive_read_only")
     assert sorted(p.name for p in folder.iterdir()) == ["archive.db", "archive.warc"]
+
+
+_BATCH_THEN_WAIT = textwrap.dedent(
+    """
+    import sys, time
+    from archive import open_archive
+    from tests.archive.test_faults import capture, doc, url
+    archive = open_archive(sys.argv[1], near_dup=False, commit_items=1000)
+    for i in range(10, 15):
+        archive.add(doc(i), [capture(url(i))])  # in the WARC, and in a transaction never committed
+    print("added", flush=True)
+    time.sleep(600)
+    """
+)
+
+
+def test_a_writer_killed_inside_a_batch_leaves_nothing_the_next_one_keeps(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with open_archive(db_path, near_dup=False) as archive:
+        first = archive.add(doc(1), [capture(url(1))]).record.id
+    (warc,) = warc_files(db_path)
+    size = warc.stat().st_size
+    child = subprocess.Popen(
+        [sys.executable, "-c", _BATCH_THEN_WAIT, str(db_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "added\n"
+    finally:
+        child.kill()
+        child.wait()
+    orphans = warc.stat().st_size - size
+    assert orphans > 5 * 2_000  # five captures' bytes, no row for them
+    with open_archive(db_path, near_dup=False) as archive:
+        assert [r.id for r in archive.iter_records()] == [first]
+        archive.add(doc(10), [capture(url(10))])  # fetched again, stored once
+        assert archive.captures(archive.latest(url(10)).id) == [capture(url(10))]  # type: ignore[union-attr]
+    assert f"cut {orphans} bytes after offset {size}" in caplog.text
+    assert assert_warcs_read_to_the_end(db_path) == 1 + 2 * 2
+    assert_every_warc_record_is_referenced(db_path)
 
 
 _HOLD_OPEN = textwrap.dedent(

@@ -8,8 +8,16 @@ import time
 from typing import TYPE_CHECKING
 
 import pytest
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
 
 from archive import open_archive
+from crawler.items import DocumentItem
+from crawler.middlewares import IncrementalMiddleware
+from crawler.pipelines import ArchivePipeline
 from samples.serve import serve_site
 from samples.synthetic import build_site, document_page
 from tests.crawler.test_spiders import scrapy_crawl, stat
@@ -108,3 +116,30 @@ def test_a_new_page_on_list_page_one_is_found(site: tuple[Path, str], tmp_path: 
     assert document_responses(log) == 1
     with open_archive(f"sqlite:///{tmp_path / 'archive.db'}", create=False) as archive:
         assert archive.latest(base + new_path) is not None
+
+
+def test_a_304_sighting_joins_the_pipelines_batch(tmp_path: Path) -> None:
+    # A connection of its own would wait for the batch's write lock, on the thread that commits it.
+    uri = f"sqlite:///{tmp_path / 'archive.db'}"
+    url = "http://127.0.0.1/fanwen/1.html"
+    crawler = get_crawler(settings_dict={"ARCHIVE_URI": uri, "INCREMENTAL_ENABLED": True,
+                                         "ARCHIVE_COMMIT_ITEMS": 100, "ARCHIVE_COMMIT_SECONDS": 0})
+    pipeline = build_from_crawler(ArchivePipeline, crawler)
+    middleware = IncrementalMiddleware.from_crawler(crawler)
+    pipeline.open_spider()
+    try:
+        pipeline.process_item(DocumentItem(url=url, site="baina", title="讲话", text="同志们:\n今天开会。"))
+        assert middleware._state(url) is not None, "it reads the batch it shares"
+        request = Request(url, meta={"incremental_conditional": True})
+        with pytest.raises(IgnoreRequest, match="304"):
+            middleware.process_response(request, Response(url, status=304, request=request))
+        assert middleware.archive is None, "no connection of its own"
+        assert pipeline.archive is not None and pipeline.archive.pending == 2
+        assert crawler.stats.get_value("incremental/not_modified") == 1
+    finally:
+        pipeline.close_spider()
+        middleware.spider_closed()
+    with open_archive(uri, create=False) as archive:
+        record = archive.latest(url)
+        assert record is not None
+        assert len(archive.sightings(record.id)) == 2
