@@ -29,6 +29,7 @@ from crawler.checks import check_start_url
 from crawler.extract import Document, ExtractResult, Skipped, extract_page, merge_pages
 from crawler.extract.repeated import RepeatedBlocks, drop_repeated
 from crawler.items import DocumentItem
+from crawler.middlewares import IncrementalMiddleware
 from crawler.stopping import stop_crawl
 from crawler.urls import Scope
 from crawler.workers import ExtractionFailed, ExtractionPool, default_workers
@@ -118,6 +119,8 @@ class SiteSpider(CrawlSpider):
         self._extractor: ThreadPool | None = None
         self._workers: ExtractionPool | None = None
         self._workers_started = False
+        self._incremental_mw: IncrementalMiddleware | None = None
+        self._incremental_looked_up = False
         # Overriding the start URLs points the spider at another copy of the site: its scope is
         # then their origins (ScopeMiddleware enforces it, ports included).
         self.scope = Scope.from_start_urls(urls) if start_urls else Scope.from_domains(profile.domains)
@@ -160,8 +163,20 @@ class SiteSpider(CrawlSpider):
             self._workers.close()
             self._workers = None
 
-    def _tag_document(self, request: Request, response: Response) -> Request:
+    def _tag_document(self, request: Request, response: Response) -> Request | None:
+        incremental = self._incremental()
+        if incremental is not None and incremental.drop_fresh(request):
+            return None
         return request.replace(errback=self.on_error)
+
+    def _incremental(self) -> IncrementalMiddleware | None:
+        # The downloader's IncrementalMiddleware, when enabled: asked about each document link.
+        if self._incremental_looked_up is False:
+            self._incremental_looked_up = True
+            engine = self.crawler.engine
+            middlewares = engine.downloader.middleware.middlewares if engine is not None else ()
+            self._incremental_mw = next((m for m in middlewares if isinstance(m, IncrementalMiddleware)), None)
+        return self._incremental_mw
 
     def _skip(self, reason: str, url: str, detail: str = "") -> None:
         assert self.crawler.stats is not None

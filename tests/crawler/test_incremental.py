@@ -60,6 +60,9 @@ def test_second_run_downloads_no_document_and_adds_nothing(site: tuple[Path, str
     second = crawl(base, tmp_path)
     assert document_responses(second) == 0
     assert stat(second, "incremental/skipped_fresh") == DOCUMENTS
+    # Dropped as links, before they were requests: none was scheduled, none failed.
+    assert stat(second, "scheduler/enqueued") == stat(first, "scheduler/enqueued") - DOCUMENTS
+    assert stat(second, "crawl/page_error") == 0
     assert stat(second, "item_scraped_count") == 0
     with open_archive(f"sqlite:///{tmp_path / 'archive.db'}", create=False) as archive:
         assert sum(1 for _ in archive.iter_records()) == DOCUMENTS
