@@ -267,7 +267,7 @@ class IncrementalMiddleware:
         return timedelta(days=self.refresh_days if days is None else days)
 
     def process_request(self, request: Request) -> None:
-        if self._exempt(request):
+        if self._exempt(request) or request.meta.get("incremental_new"):
             return
         state = self._state(request.url)
         if state is None:
@@ -293,7 +293,11 @@ class IncrementalMiddleware:
         if self._exempt(request):
             return False
         state = self._state(request.url)
-        if state is None or not self._fresh(state):
+        if state is None:
+            # Not archived: process_request need not ask again (a first crawl asks once a page).
+            request.meta["incremental_new"] = True
+            return False
+        if not self._fresh(state):
             return False
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("incremental/skipped_fresh")
