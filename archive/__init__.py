@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from archive._warc import pack_capture
 from archive.core import AddResult, Archive
 from archive.crawlstate import mark_run_finished
 from archive.dedup import NearDupIndex, content_hash
@@ -65,6 +66,7 @@ __all__ = [
     "mark_run_finished",
     "normalize_text",
     "open_archive",
+    "pack_capture",
     "record_id",
     "reindex",
 ]

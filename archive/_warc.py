@@ -19,7 +19,7 @@ import logging
 import os
 import re
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from io import BytesIO
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import urlsplit
@@ -407,15 +407,30 @@ def _serialise(capture: Capture, filename: str, offset: int | None) -> tuple[byt
         info = {"software": "fanwen-archive", "format": "WARC File Format 1.0"}
         members.append(_member(writer.create_warcinfo_record(filename, info)))
     base = (offset or 0) + sum(map(len, members))
-    response = _response_record(writer, capture)
-    members.append(_member(response))
-    length = len(members[-1])
+    response, request = capture.packed or pack_records(capture)
+    members.append(response)
     request_offset = request_length = None
-    if capture.request_headers:
-        request_offset = base + length
-        members.append(_member(_request_record(writer, capture, response)))
-        request_length = len(members[-1])
-    return b"".join(members), WarcLocation(filename, base, length, request_offset, request_length)
+    if request is not None:
+        request_offset = base + len(response)
+        members.append(request)
+        request_length = len(request)
+    return b"".join(members), WarcLocation(filename, base, len(response), request_offset, request_length)
+
+
+def pack_records(capture: Capture) -> tuple[bytes, bytes | None]:
+    """The gzipped response record of ``capture`` and its request record (None without request headers).
+
+    Pure and file-independent (offsets are set when they are appended), so any process may build them.
+    """
+    writer = WARCWriter(BytesIO(), gzip=False)
+    response = _response_record(writer, capture)
+    request = _member(_request_record(writer, capture, response)) if capture.request_headers else None
+    return _member(response), request
+
+
+def pack_capture(capture: Capture) -> Capture:
+    """``capture`` with its WARC records built (``Capture.packed``), ready to be written."""
+    return replace(capture, packed=pack_records(capture))
 
 
 def _member(record: Any) -> bytes:

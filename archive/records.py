@@ -182,6 +182,8 @@ class Capture:
         body: The response body bytes, in the page's own encoding (e.g. GBK).
         fetched_at: When it was fetched, ISO 8601 UTC (``2026-11-23T17:31:24Z``).
         request_headers: The request headers sent, if known; stored as a WARC request record.
+        packed: Its WARC records, gzipped, when built ahead of the write (``pack_capture``): a
+            crawl builds them in its extraction workers instead of while it holds the archive.
     """
 
     url: str
@@ -190,6 +192,7 @@ class Capture:
     body: bytes
     fetched_at: str
     request_headers: list[tuple[str, str]] = field(default_factory=list)
+    packed: tuple[bytes, bytes | None] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         """Normalise header and body types; reject what cannot be written to a WARC."""

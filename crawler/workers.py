@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING, Any
 from pebble import ProcessExpired, ProcessPool
 from twisted.internet.defer import Deferred
 
-from crawler.extract import extract_page
+from archive import Capture, pack_capture
+from crawler.extract import Extracted, ExtractResult, extract_page
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from concurrent.futures import Future
 
-    from crawler.extract import ExtractResult
     from crawler.sites.profile import SiteProfile
 
 
@@ -56,6 +56,10 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+#: What a worker sends back: the page's extraction, and its capture (with its WARC records
+#: packed when the page gave documents), when one was sent.
+PageResult = tuple[ExtractResult, Capture | None]
+
 # Set in each worker process by `_start_worker`: the spider's profile and extraction options,
 # sent once per process instead of with every page.
 _worker_setup: tuple[SiteProfile, dict[str, Any]] | None = None
@@ -66,11 +70,15 @@ def _start_worker(profile: SiteProfile, options: dict[str, Any]) -> None:
     _worker_setup = (profile, options)
 
 
-def _extract(body: bytes, url: str, page: dict[str, Any]) -> ExtractResult:
+def _extract(body: bytes, url: str, page: dict[str, Any]) -> PageResult:
     if _worker_setup is None:
         raise RuntimeError("the pool's initializer did not run in this worker")
     profile, options = _worker_setup
-    return extract_page(body, url, profile, **options, **page)
+    capture: Capture | None = page.pop("capture", None)
+    result = extract_page(body, url, profile, **options, **page)
+    # A page that gives documents is archived: its WARC records are built here too, not while
+    # the crawl process holds the archive.
+    return result, pack_capture(capture) if capture is not None and isinstance(result, Extracted) else capture
 
 
 # Fresh pools started in a row without a page extracted before the pool counts as broken.
@@ -79,6 +87,9 @@ MAX_RENEWALS = 3
 
 class ExtractionPool:
     """`workers` processes running `extract_page(body, url, profile, **options, **page)`.
+
+    A `capture=` in `page` comes back packed (`archive.pack_capture`) when the page gave
+    documents; the Deferred fires with `(result, capture)` (`PageResult`).
 
     pebble replaces a worker that dies on a page or overruns its timeout. When a worker dies
     while no page is running (the OOM killer picking an idle one), pebble stops the whole pool
@@ -102,7 +113,7 @@ class ExtractionPool:
         *,
         workers: int,
         timeout: float,
-        function: Callable[[bytes, str, dict[str, Any]], ExtractResult] = _extract,
+        function: Callable[[bytes, str, dict[str, Any]], Any] = _extract,
         call_from_thread: Callable[..., Any] | None = None,
     ) -> None:
         if workers < 1:
@@ -122,17 +133,17 @@ class ExtractionPool:
             max_workers=self.workers, initializer=_start_worker, initargs=self._initargs, context=context
         )
 
-    def extract(self, body: bytes, url: str, **page: Any) -> Deferred[ExtractResult]:
+    def extract(self, body: bytes, url: str, **page: Any) -> Deferred[PageResult]:
         """The page's extraction, fired in the reactor thread.
 
         It fails with ExtractionFailed when the page's worker was lost, or with the error
         extraction itself raised.
         """
-        done: Deferred[ExtractResult] = Deferred()
+        done: Deferred[PageResult] = Deferred()
         self._submit(done, (body, url, page), retried=False)
         return done
 
-    def _submit(self, done: Deferred[ExtractResult], args: tuple[Any, ...], *, retried: bool) -> None:
+    def _submit(self, done: Deferred[Any], args: tuple[Any, ...], *, retried: bool) -> None:
         pool = self._pool
         try:
             future = pool.schedule(self._function, args=args, timeout=self.timeout or None)
@@ -144,11 +155,11 @@ class ExtractionPool:
 
     def _settle(
         self,
-        done: Deferred[ExtractResult],
+        done: Deferred[Any],
         args: tuple[Any, ...],
         retried: bool,
         pool: ProcessPool,
-        future: Future[ExtractResult] | None,
+        future: Future[Any] | None,
     ) -> None:
         try:
             if future is None:

@@ -222,31 +222,39 @@ class SiteSpider(CrawlSpider):
         if not isinstance(response, TextResponse):
             self._skip("not_html", response.url, (response.headers.get("Content-Type") or b"").decode("latin-1"))
             return
-        result = await self._extract(response)
+        result, capture = await self._extract(response)
         if result is None:
             return
         if isinstance(result, Skipped):
             self._skip(result.reason, response.url, result.detail)
             return
-        capture = capture_of(response)
         for document in result.documents:
             if document.next_pages:
                 yield self._next_page(document, [], [capture])
             else:
                 yield self._item(document, [capture])
 
-    async def _extract(self, response: TextResponse, *, continuation: bool = False) -> ExtractResult | None:
-        """The page's documents; None (counted, logged) when its extraction worker was lost."""
-        page = {
+    async def _extract(
+        self, response: TextResponse, *, continuation: bool = False
+    ) -> tuple[ExtractResult | None, Capture]:
+        """The page's documents, and its capture.
+
+        The documents are None (counted and logged) when the page's extraction worker was lost;
+        the capture comes with its WARC records packed by the worker when it is to be archived.
+        """
+        page: dict[str, Any] = {
             "content_type": (response.headers.get("Content-Type") or b"").decode("latin-1"),
             "continuation": continuation,
             "now": fetched_at(response),
         }
+        capture = capture_of(response)
         pool = self._pool()
         if pool is None:
-            return await self._extract_in_thread(response.body, response.url, page)
+            return await self._extract_in_thread(response.body, response.url, page), capture
+        if self._keep_raw():
+            page["capture"] = capture
         try:
-            result = await maybe_deferred_to_future(pool.extract(response.body, response.url, **page))
+            result, packed = await maybe_deferred_to_future(pool.extract(response.body, response.url, **page))
         except ExtractionFailed as exc:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("crawl/page_error")
@@ -256,9 +264,15 @@ class SiteSpider(CrawlSpider):
                 stop_crawl(self.crawler, "extract_workers_failed", f"cannot extract pages: {exc}")
             else:
                 logger.warning("could not extract %s: %s", response.url, exc, extra={"spider": self})
-            return None
+            return None, capture
         repeated = self._repeated()
-        return drop_repeated(result, response.url, repeated) if repeated is not None else result
+        if repeated is not None:
+            result = drop_repeated(result, response.url, repeated)
+        return result, packed or capture
+
+    def _keep_raw(self) -> bool:
+        # The archive pipeline keeps raw responses: then the workers pack their WARC records.
+        return bool(self.settings.get("ARCHIVE_URI")) and self.settings.getbool("ARCHIVE_KEEP_RAW", True)
 
     def _pool(self) -> ExtractionPool | None:
         # EXTRACT_WORKERS unset: one per core; 0: extraction stays in this process (None).
@@ -318,13 +332,15 @@ class SiteSpider(CrawlSpider):
         self, response: Response, first: Document, parts: list[Document], captures: list[Capture]
     ) -> AsyncIterator[Any]:
         """Add page N of a split article; after the last page, yield the joined document."""
-        result = await self._extract(response, continuation=True) if isinstance(response, TextResponse) else None
-        if result is None or isinstance(result, Skipped):
+        result, capture = (
+            await self._extract(response, continuation=True) if isinstance(response, TextResponse) else (None, None)
+        )
+        if result is None or isinstance(result, Skipped) or capture is None:
             self._skip("page_without_text", response.url)
             parts = [*parts, Document(url=response.url, site=first.site, title="", text="", truncated=True)]
         else:
             parts = [*parts, *result.documents[:1]]
-            captures = [*captures, capture_of(response)]
+            captures = [*captures, capture]
         if len(parts) < len(first.next_pages):
             yield self._next_page(first, parts, captures)
         else:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from twisted.python.failure import Failure
 
-from archive import open_archive
+from archive import Capture, open_archive
 from crawler.extract import Extracted, extract_page
 from crawler.sites import SITES
 from crawler.workers import ExtractionFailed, ExtractionPool
@@ -87,12 +87,35 @@ def test_pages_extracted_in_workers_equal_in_process_extraction() -> None:
             pending.append((case, body, harness.pool.extract(body, "http://127.0.0.1" + case.path)))
         results: list[ExtractResult] = []
         for case, body, deferred in pending:
-            results.append(harness.result(deferred))
+            result, capture = harness.result(deferred)
+            assert capture is None, "no capture was sent"
+            results.append(result)
             # The pool's profile is baina's: compare with the same call in this process.
             assert results[-1] == extract_page(body, "http://127.0.0.1" + case.path, SITES["baina"]), case.path
         assert any(isinstance(result, Extracted) for result in results)
     finally:
         harness.pool.close()
+
+
+def test_a_document_page_comes_back_with_its_warc_records_packed(tmp_path: Path) -> None:
+    case = next(c for c in load_cases() if c.site == "baina" and c.records and not c.skip)
+    url = "http://127.0.0.1" + case.path
+    body = page_file(case.site, case.path).read_bytes()
+    sent = Capture(url=url, status=200, headers=[("Content-Type", "text/html")], body=body,
+                   fetched_at="2026-12-02T10:00:00Z", request_headers=[("User-Agent", "t")])
+    harness = Harness(workers=1, timeout=30)
+    try:
+        result, capture = harness.result(harness.pool.extract(body, url, capture=sent))
+        listing, unpacked = harness.result(harness.pool.extract(b"<html><body><p>x</p></body></html>",
+                                                                 "http://127.0.0.1/", capture=sent))
+    finally:
+        harness.pool.close()
+    assert isinstance(result, Extracted) and capture == sent and capture.packed is not None
+    assert not isinstance(listing, Extracted) and unpacked is not None and unpacked.packed is None
+    # What the worker packed is what the archive writes, and reads back as the capture sent.
+    with open_archive(f"sqlite:///{tmp_path / 'a.db'}") as archive:
+        added = archive.add(result.documents[0].record_fields(), [capture])
+        assert archive.captures(added.record.id) == [sent]
 
 
 def test_a_crashing_page_fails_alone_and_its_worker_is_replaced(crashy: Harness) -> None:
