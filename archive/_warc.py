@@ -421,11 +421,36 @@ def pack_records(capture: Capture) -> tuple[bytes, bytes | None]:
     """The gzipped response record of ``capture`` and its request record (None without request headers).
 
     Pure and file-independent (offsets are set when they are appended), so any process may build them.
+
+    Raises:
+        ValueError: The headers do not frame the body: a ``Transfer-Encoding``, or a
+            ``Content-Length`` that is not ``len(body)`` (see ``Capture``).
     """
+    _check_framing(capture)
     writer = WARCWriter(BytesIO(), gzip=False)
     response = _response_record(writer, capture)
     request = _member(_request_record(writer, capture, response)) if capture.request_headers else None
     return _member(response), request
+
+
+def _check_framing(capture: Capture) -> None:
+    # A replay (pywb, a browser behind it) frames the body by these headers: a Content-Length
+    # of the compressed size over a decoded body cut pages short, chunked framing claimed for
+    # a de-chunked body garbles it. 1xx, 204 and 304 have no body whatever their headers say.
+    if capture.status < 200 or capture.status in (204, 304):
+        return
+    for name, value in capture.headers:
+        lowered = name.lower()
+        if lowered == "transfer-encoding":
+            raise ValueError(
+                f"capture of {capture.url} has Transfer-Encoding: {value}; store the body de-chunked "
+                "without that header"
+            )
+        if lowered == "content-length" and value.strip() != str(len(capture.body)):
+            raise ValueError(
+                f"capture of {capture.url} has Content-Length: {value} for a body of {len(capture.body)} bytes; "
+                "store the body as sent (still content-coded), or correct the header"
+            )
 
 
 def pack_capture(capture: Capture) -> Capture:
@@ -529,8 +554,8 @@ def _request_record(writer: Any, capture: Capture, response: Any) -> Any:
 
 def _read_block(fh: BinaryIO, offset: int, rec_type: str, url: str) -> bytes:
     data, _ = _inflate_member(fh, offset)
-    # no_record_parse: hand back the HTTP block untouched, so warcio neither de-chunks nor
-    # decompresses a body whose headers still say Content-Encoding / Transfer-Encoding.
+    # no_record_parse: hand back the HTTP block untouched, so warcio does not decompress a
+    # body in its Content-Encoding (Capture.body is kept as sent; decoded_body() undoes it).
     record = next(iter(ArchiveIterator(BytesIO(data), no_record_parse=True)))
     found_type = record.rec_type
     found_url = record.rec_headers.get_header("WARC-Target-URI")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, NamedTuple
 
+from archive._codings import CodingUnavailable, UndecodableBody, codings_of, decode
 from archive.errors import BadFilter
 
 logger = logging.getLogger(__name__)
@@ -171,15 +172,18 @@ class Capture:
     """The raw HTTP response of one fetched page, as it is kept in the WARC files.
 
     Header names and values are ``str``; decode raw header bytes as latin-1 so the round trip is
-    byte-exact (that is how HTTP/1.1 header bytes map to text losslessly). ``body`` is stored
-    exactly as given: when it has already been decoded (Scrapy removes gzip and chunking) the
-    ``Content-Encoding`` / ``Transfer-Encoding`` headers are still kept, for the record.
+    byte-exact (that is how HTTP/1.1 header bytes map to text losslessly). The response is kept
+    as it arrived (see docs/contracts.md, "Raw captures"): ``body`` is the payload the server
+    sent, still in its Content-Encoding (gzip, br), with only the transfer framing undone, so
+    the headers carry no ``Transfer-Encoding`` and a ``Content-Length``, when there is one, is
+    ``len(body)`` (``pack_capture`` and the WARC write refuse a capture that breaks this).
+    ``decoded_body()`` gives the bytes an extractor reads.
 
     Attributes:
         url: The URL that was fetched (no ``#part-N`` suffix).
         status: The HTTP status code.
         headers: Response headers in order, repeated names allowed.
-        body: The response body bytes, in the page's own encoding (e.g. GBK).
+        body: The response body bytes as sent: content-coded when Content-Encoding says so.
         fetched_at: When it was fetched, ISO 8601 UTC (``2026-11-23T17:31:24Z``).
         request_headers: The request headers sent, if known; stored as a WARC request record.
         packed: Its WARC records, gzipped, when built ahead of the write (``pack_capture``): a
@@ -212,6 +216,32 @@ class Capture:
                 f"capture fetched_at {self.fetched_at!r} is not UTC ISO 8601; "
                 "use the form 2026-11-23T17:31:24Z"
             )
+
+    def decoded_body(self) -> bytes:
+        """The body with its Content-Encoding undone: the page in its own charset (e.g. GBK).
+
+        Codings are undone as Scrapy's HttpCompressionMiddleware undoes them (gzip, deflate, br,
+        zstd; an unknown one is left applied), so a re-extraction reads the bytes the crawl's
+        extraction read. A body that does not decode, stored with no Content-Length or one
+        that is not its length, is returned as it is: archives written before captures were
+        kept as sent hold Scrapy's decoded body under the headers of the compressed one.
+
+        Raises:
+            ValueError: The body does not decode as its Content-Encoding says, or needs a module
+                that is not installed (``brotli`` for br).
+        """
+        codings = codings_of(self.headers)
+        if not codings:
+            return self.body
+        try:
+            return decode(self.body, codings)
+        except CodingUnavailable:
+            raise
+        except UndecodableBody:
+            length = next((v for n, v in self.headers if n.lower() == "content-length"), None)
+            if length is None or length.strip() != str(len(self.body)):
+                return self.body
+            raise
 
 
 def _check_headers(headers: Any, what: str) -> list[tuple[str, str]]:

@@ -6,11 +6,14 @@
 the request is retried, instead of Scrapy's immediate retry; the host speeds up again once it
 answers.
 `IncrementalMiddleware`: a re-run downloads only document pages that are new or due a revisit.
+`RawResponseMiddleware`: keeps a content-coded response's body and headers as they arrived, for
+the archive, before HttpCompressionMiddleware decodes them (`as_received`).
 """
 
 from __future__ import annotations
 
 import logging
+import weakref
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from time import monotonic
@@ -31,7 +34,7 @@ if TYPE_CHECKING:
 
     from scrapy import Request
     from scrapy.crawler import Crawler
-    from scrapy.http import Response
+    from scrapy.http import Headers, Response
 
     from archive import Archive
     from archive.crawlstate import PageState
@@ -341,3 +344,33 @@ class IncrementalMiddleware:
         if self.archive is not None:
             self.archive.close()
             self.archive = None
+
+
+# Request -> the headers and body its response arrived with, while the request lives: a weak
+# key, so nothing outlives the page, and nothing rides along in request.meta into a retry's
+# copy (and from there into the JOBDIR queue).
+_ARRIVED: weakref.WeakKeyDictionary[Request, tuple[Headers, bytes]] = weakref.WeakKeyDictionary()
+
+
+class RawResponseMiddleware:
+    """Keeps a content-coded response as it arrived, before HttpCompressionMiddleware (590).
+
+    Responses pass the downloader middlewares from the highest order down, so at 595 the body
+    is still the gzip or br bytes the server sent; HttpCompressionMiddleware then decodes it
+    for the spider and drops Content-Encoding (in the headers both responses share, hence the
+    copy here). The archive keeps what the server sent (`as_received`): the spider's decoded
+    body beside the compressed one's Content-Length was a WARC record that replayed cut short.
+    Only responses with a Content-Encoding are kept, and only as long as their request lives.
+    """
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if request.method != "HEAD" and b"Content-Encoding" in response.headers:
+            _ARRIVED[request] = (response.headers.copy(), response.body)
+        return response
+
+
+def as_received(response: Response) -> tuple[Headers, bytes]:
+    """The headers and body ``response`` arrived with (before any content decoding)."""
+    request = response.request
+    arrived = _ARRIVED.get(request) if request is not None else None
+    return arrived if arrived is not None else (response.headers, response.body)

@@ -41,6 +41,17 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffMiddleware": 560,
     # After robots.txt (100): skip or revalidate pages the archive already holds.
     "crawler.middlewares.IncrementalMiddleware": 120,
+    # Just above HttpCompressionMiddleware (590): the archive keeps the body as it was sent.
+    "crawler.middlewares.RawResponseMiddleware": 595,
+}
+# Scrapy's defaults, asking only for the codings every WARC reader decodes. The archive keeps
+# bodies as sent, and Scrapy would also ask for br and zstd: warcio reads no zstd, and reads br
+# only through brotlipy, whose `brotli` module replaces the one Scrapy needs (warcio check then
+# fails on the record). A site that offers br sends gzip instead.
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "en",
+    "Accept-Encoding": "gzip, deflate",
 }
 # Remember within a run only: a resumed job (JOBDIR) re-reads list pages, and the archive,
 # not a seen-requests file, says which documents are done.

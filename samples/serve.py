@@ -13,6 +13,14 @@ Content-Type: ``.html`` -> ``text/html; charset=<site charset>``, ``.txt`` -> ``
 those headers (and may set the status). A missing file is a real 404 with a small HTML body.
 Every response has Content-Length and Last-Modified; HEAD is supported.
 
+Compression, as a server configured for it sends it: ``"content_encoding"`` at the top of
+``_site.json`` (every file) or in a path's entry (that path; ``null`` turns it off) is a coding
+(``"gzip"``, ``"deflate"``, ``"br"``; ``br`` needs the ``brotli`` module) or a list of them in the
+server's preference; the body is sent in the first one the request's Accept-Encoding names, else
+as it is (``"encode_unasked": true`` in a path's entry: in the first one all the same, as a
+misconfigured server does). ``"chunked": true`` in a path's entry sends it with
+``Transfer-Encoding: chunked`` instead of a Content-Length. The bundled sites use none of this.
+
 Usage::
 
     python -m samples.serve [--port-base 8101] [--sites-root DIR]
@@ -24,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import hashlib
 import json
 import mimetypes
@@ -31,6 +40,7 @@ import posixpath
 import signal
 import sys
 import threading
+import zlib
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -59,7 +69,28 @@ def load_site_config(site_dir: Path) -> dict[str, Any]:
     # Without a fixed date, Last-Modified is the file's mtime, so an edited page is newer.
     cfg.setdefault("last_modified", None)
     cfg.setdefault("paths", {})
+    cfg.setdefault("content_encoding", None)
     return cfg
+
+
+def encode_body(body: bytes, coding: str) -> bytes:
+    """``body`` in the content coding ``coding``; the same bytes every time (gzip without mtime)."""
+    if coding == "gzip":
+        return gzip.compress(body, mtime=0)
+    if coding == "deflate":
+        return zlib.compress(body)
+    if coding == "br":
+        import brotli  # not stdlib: only a site that serves br needs it
+
+        return bytes(brotli.compress(body))
+    raise ValueError(f"unknown content coding {coding!r}; use gzip, deflate or br")
+
+
+def _pick_coding(offered: str | list[str] | None, accept_encoding: str | None, unasked: bool) -> str | None:
+    codings = [offered] if isinstance(offered, str) else list(offered or [])
+    accepted = {token.split(";")[0].strip().lower() for token in (accept_encoding or "").split(",")}
+    chosen = next((c for c in codings if c in accepted), None)
+    return codings[0] if chosen is None and unasked and codings else chosen
 
 
 def _default_content_type(path: str, charset: str) -> str:
@@ -79,6 +110,7 @@ def _make_handler(site_dir: Path, cfg: dict[str, Any]) -> type[BaseHTTPRequestHa
     charset = cfg["charset"]
     last_modified = cfg["last_modified"]
     overrides: dict[str, Any] = cfg["paths"]
+    site_coding: str | list[str] | None = cfg["content_encoding"]
 
     class SampleSiteHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -91,14 +123,44 @@ def _make_handler(site_dir: Path, cfg: dict[str, Any]) -> type[BaseHTTPRequestHa
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             pass
 
-        def _send(self, status: int, headers: dict[str, str], body: bytes, head: bool) -> None:
+        def _send(
+            self,
+            status: int,
+            headers: dict[str, str],
+            body: bytes,
+            head: bool,
+            spec: dict[str, Any] | None = None,
+        ) -> None:
+            # spec: how a file is sent (its _site.json entry over the site's defaults); error
+            # pages, redirects and 304s are sent plain.
+            spec = spec or {}
+            offered = spec.get("content_encoding")
+            chunked = bool(spec.get("chunked"))
+            if offered:
+                headers = {**headers, "Vary": "Accept-Encoding"}
+                coding = _pick_coding(offered, self.headers.get("Accept-Encoding"), bool(spec.get("encode_unasked")))
+                if coding is not None:
+                    body = encode_body(body, coding)
+                    headers["Content-Encoding"] = coding
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
+            if chunked:
+                self.send_header("Transfer-Encoding", "chunked")
+            else:
+                self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            if not head:
+            if head:
+                return
+            if not chunked:
                 self.wfile.write(body)
+                return
+            # Several chunks, so a reader that ignored the framing would see it in the body.
+            size = max(1, len(body) // 3)
+            for start in range(0, len(body), size):
+                piece = body[start : start + size]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\n\r\n")
 
         def _not_found(self, head: bool) -> None:
             self._send(
@@ -157,7 +219,7 @@ def _make_handler(site_dir: Path, cfg: dict[str, Any]) -> type[BaseHTTPRequestHa
                     if old is not None:
                         del headers[old]
                     headers[name] = value
-            self._send(status, headers, body, head)
+            self._send(status, headers, body, head, {"content_encoding": site_coding, **(spec or {})})
 
         def _not_modified(self, etag: str, modified: str) -> bool:
             # Conditional GET as a real server answers it: If-None-Match wins over

@@ -29,7 +29,7 @@ from crawler.checks import check_start_url
 from crawler.extract import Document, ExtractResult, Skipped, extract_page, merge_pages
 from crawler.extract.repeated import RepeatedBlocks, drop_repeated
 from crawler.items import DocumentItem
-from crawler.middlewares import IncrementalMiddleware
+from crawler.middlewares import IncrementalMiddleware, as_received
 from crawler.stopping import stop_crawl
 from crawler.urls import Scope
 from crawler.workers import ExtractionFailed, ExtractionPool, default_workers
@@ -54,7 +54,14 @@ def split_urls(value: str | list[str] | tuple[str, ...] | None) -> list[str]:
 
 
 def capture_of(response: Response) -> Capture:
-    """The raw response, as the archive keeps it for re-extraction."""
+    """The response as it arrived, as the archive keeps it (``archive.Capture``).
+
+    The body is the one the server sent, still gzip or br (`RawResponseMiddleware`), and the
+    headers say so. Only the transfer framing is gone: the download handler de-chunked the body
+    (Twisted drops Transfer-Encoding; another handler might not), so no Transfer-Encoding is
+    kept, and a Content-Length is made the stored body's length (a body cut short, with
+    DOWNLOAD_FAIL_ON_DATALOSS off; or decoded, with the middleware disabled).
+    """
     def pairs(headers: Any) -> list[tuple[str, str]]:
         return [
             (name.decode("latin-1"), value.decode("latin-1"))
@@ -62,11 +69,18 @@ def capture_of(response: Response) -> Capture:
             for value in values
         ]
 
+    headers, body = as_received(response)
+    kept = []
+    for name, value in pairs(headers):
+        lowered = name.lower()
+        if lowered == "transfer-encoding":
+            continue
+        kept.append((name, str(len(body)) if lowered == "content-length" else value))
     return Capture(
         url=response.url,
         status=response.status,
-        headers=pairs(response.headers),
-        body=response.body,
+        headers=kept,
+        body=body,
         fetched_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         request_headers=pairs(response.request.headers) if response.request else [],
     )

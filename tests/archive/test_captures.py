@@ -1,14 +1,19 @@
-"""Tests of raw captures: WARC files beside the database, byte-identical round trips, sharing."""
+"""Tests of raw captures: WARC files beside the database, byte-identical round trips, sharing.
+
+A capture is the response as the server sent it: the body still in its Content-Encoding, the
+headers framing it (no Transfer-Encoding, a Content-Length that is its length).
+"""
 
 from __future__ import annotations
 
 import gzip
+import zlib
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archive import Archive, Capture, CorruptArchive, RecordNotFound
+from archive import Archive, Capture, CorruptArchive, RecordNotFound, pack_capture
 from archive.sqlite import SqliteStore
 
 if TYPE_CHECKING:
@@ -22,14 +27,17 @@ GBK_HTML = (
 )
 
 
-def capture(url: str = PAGE, body: bytes = GBK_HTML, **overrides: Any) -> Capture:
+def capture(url: str = PAGE, page: bytes = GBK_HTML, **overrides: Any) -> Capture:
+    """The capture of ``page`` served gzipped, as it arrived."""
+    body = overrides.pop("body", None)
+    body = gzip.compress(page, mtime=0) if body is None else body
     values: dict[str, Any] = {
         "url": url,
         "status": 200,
         "headers": [
             ("Content-Type", "text/html; charset=gbk"),
             ("Content-Encoding", "gzip"),
-            ("Transfer-Encoding", "chunked"),
+            ("Content-Length", str(len(body))),
             ("Set-Cookie", "a=1"),
             ("Set-Cookie", "b=2"),
             # A GBK file name as raw header bytes, decoded latin-1 as documented.
@@ -63,11 +71,93 @@ def test_capture_round_trip_is_byte_identical(archive: Archive, doc, db_path: Pa
     record = archive.add(doc(), [original, plain]).record
     assert archive.captures(record.id) == [original, plain]
     got = archive.captures(record.id)[0]
-    assert got.body == GBK_HTML  # neither gunzipped nor de-chunked despite the headers
-    assert got.body.decode("gbk").startswith("<html>")
+    assert got.body == gzip.compress(GBK_HTML, mtime=0)  # as sent: not gunzipped on the way
+    assert got.decoded_body() == GBK_HTML
+    assert got.decoded_body().decode("gbk").startswith("<html>")
     assert got.headers[5][1].encode("latin-1").decode("gbk").endswith('范文.doc"')
     warc_dir = db_path.parent / "archive.warc"
     assert [p.name for p in warc_dir.iterdir()] == ["captures-00001.warc.gz"]
+
+
+def test_warc_payload_is_the_body_as_sent_and_warcio_decodes_it(archive: Archive, doc, db_path: Path) -> None:
+    sent = capture()
+    archive.add(doc(), [sent])
+    path = db_path.parent / "archive.warc" / "captures-00001.warc.gz"
+    for read in ("raw_stream", "content_stream"):
+        with path.open("rb") as fh:
+            response = next(r for r in ArchiveIterator(fh) if r.rec_type == "response")
+            assert response.http_headers.get_header("Content-Length") == str(len(sent.body))
+            stream = response.raw_stream if read == "raw_stream" else response.content_stream()
+            # The payload is the gzip the server sent; warcio undoes its Content-Encoding.
+            assert stream.read() == (sent.body if read == "raw_stream" else GBK_HTML)
+
+
+@pytest.mark.parametrize(
+    ("coding", "encode"),
+    [
+        ("gzip", lambda b: gzip.compress(b)),
+        ("x-gzip", lambda b: gzip.compress(b)),
+        ("deflate", zlib.compress),
+        ("deflate", lambda b: zlib.compress(b)[2:-4]),  # raw deflate, as some servers send it
+        ("identity", lambda b: b),
+        ("GZip", lambda b: gzip.compress(b)),
+    ],
+)
+def test_decoded_body_undoes_the_content_coding(coding: str, encode) -> None:
+    assert capture(headers=[("Content-Encoding", coding)], body=encode(GBK_HTML)).decoded_body() == GBK_HTML
+
+
+def test_decoded_body_of_br_and_of_codings_applied_in_turn() -> None:
+    brotli = pytest.importorskip("brotli")
+    body = brotli.compress(gzip.compress(GBK_HTML))
+    assert capture(headers=[("Content-Encoding", "gzip, br")], body=body).decoded_body() == GBK_HTML
+    assert capture(headers=[("Content-Encoding", "gzip"), ("Content-Encoding", "br")], body=body).decoded_body() == (
+        GBK_HTML
+    )
+
+
+def test_decoded_body_leaves_an_unknown_coding_applied_as_scrapy_does() -> None:
+    # Scrapy decodes from the last coding applied and stops at the first it does not know.
+    body = gzip.compress(b"compressed-by-lzw")
+    assert capture(headers=[("Content-Encoding", "compress, gzip")], body=body).decoded_body() == b"compressed-by-lzw"
+    assert capture(headers=[("Content-Encoding", "sdch")], body=b"raw").decoded_body() == b"raw"
+    assert capture(headers=[], body=b"plain").decoded_body() == b"plain"
+
+
+def test_decoded_body_of_a_capture_stored_before_bodies_were_kept_as_sent() -> None:
+    # Such archives hold Scrapy's decoded body under the compressed response's headers.
+    legacy = capture(headers=[("Content-Encoding", "gzip"), ("Content-Length", "12")], body=GBK_HTML)
+    assert legacy.decoded_body() == GBK_HTML
+    chunked = capture(headers=[("Content-Encoding", "gzip"), ("Transfer-Encoding", "chunked")], body=GBK_HTML)
+    assert chunked.decoded_body() == GBK_HTML
+    damaged = capture(body=b"\x1f\x8b not gzip")
+    with pytest.raises(ValueError, match="not valid gzip"):
+        damaged.decoded_body()
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ([("Content-Encoding", "gzip"), ("Content-Length", "1644")], "Content-Length: 1644 for a body of"),
+        ([("Transfer-Encoding", "chunked")], "Transfer-Encoding: chunked"),
+    ],
+)
+def test_a_capture_whose_headers_do_not_frame_its_body_is_refused(
+    archive: Archive, doc, headers: list[tuple[str, str]], message: str
+) -> None:
+    # A replay frames the body by them: pywb stopped at byte 1,644 of a 3,241-byte page.
+    bad = capture(headers=headers, body=GBK_HTML)
+    with pytest.raises(ValueError, match=message):
+        pack_capture(bad)
+    with pytest.raises(ValueError, match=message):
+        archive.add(doc(), [bad])
+    assert archive.store.stats()["total"]["captures"] == 0
+
+
+def test_a_304_may_keep_the_content_length_of_what_it_validates(archive: Archive, doc) -> None:
+    not_modified = capture(status=304, headers=[("Content-Length", "3241")], body=b"")
+    record = archive.add(doc(), [not_modified]).record
+    assert archive.captures(record.id) == [not_modified]
 
 
 def test_warc_file_is_valid_and_one_gzip_member_per_record(
@@ -108,7 +198,7 @@ def test_compilation_parts_share_one_stored_capture(archive: Archive, doc, db_pa
 
 def test_unchanged_readd_stores_no_capture(archive: Archive, doc) -> None:
     archive.add(doc(), [capture()])
-    result = archive.add(doc(), [capture(fetched_at="2024-03-08T08:00:00Z", body=GBK_HTML + b" ")])
+    result = archive.add(doc(), [capture(fetched_at="2024-03-08T08:00:00Z", page=GBK_HTML + b" ")])
     assert result.status == "unchanged"
     assert archive.store.stats()["total"]["captures"] == 1
 
@@ -116,10 +206,10 @@ def test_unchanged_readd_stores_no_capture(archive: Archive, doc) -> None:
 def test_new_body_for_same_url_is_a_new_capture(archive: Archive, doc) -> None:
     first = archive.add(doc(), [capture()]).record
     second = archive.add(
-        doc(text="新的正文"), [capture(body=b"<p>new</p>", fetched_at="2024-04-01T00:00:00Z")]
+        doc(text="新的正文"), [capture(page=b"<p>new</p>", fetched_at="2024-04-01T00:00:00Z")]
     ).record
-    assert archive.captures(first.id)[0].body == GBK_HTML
-    assert archive.captures(second.id)[0].body == b"<p>new</p>"
+    assert archive.captures(first.id)[0].decoded_body() == GBK_HTML
+    assert archive.captures(second.id)[0].decoded_body() == b"<p>new</p>"
 
 
 def test_rotation_starts_new_files_and_old_ones_stay_readable(tmp_path: Path, doc) -> None:
