@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from archive.crawlstate import RUN_COUNTS
 from archive.errors import ArchiveError, BadFilter, archive_error_from
-from archive.export import export_jsonl, export_to_path
+from archive.export import export_binary, export_jsonl, export_to_path
 from archive.neardup import DEFAULT_PARAMS, MinHashParams
 from archive.neardup_sqlite import MinHashIndex, reindex
 from archive.sqlite import SqliteStore
@@ -100,8 +100,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     with _open(args) as archive:
         if args.output == "-":
             try:
-                with _utf8_stdout() as out:
-                    count = export_jsonl(archive, out, **filters)
+                count = _export_stdout(archive, filters)
             except BrokenPipeError:
                 # The reader (e.g. `| head`) went away: not an error. Point stdout at devnull so
                 # the interpreter's final flush does not raise again.
@@ -112,6 +111,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     what = "records" if args.include_duplicates else "documents"
     print(f"exported {count} {what}", file=sys.stderr)
     return 0
+
+
+def _export_stdout(archive: Archive, filters: dict[str, Any]) -> int:
+    # UTF-8 bytes straight to stdout's buffer, whatever the locale says (the lines are made as
+    # UTF-8 bytes: no decoding and encoding again); a stdout without one gets text.
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        with _utf8_stdout() as out:
+            return export_jsonl(archive, out, **filters)
+    sys.stdout.flush()
+    count = export_binary(archive, buffer, **filters)
+    buffer.flush()
+    return count
 
 
 def cmd_show(args: argparse.Namespace) -> int:

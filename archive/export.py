@@ -1,7 +1,16 @@
-"""JSON-lines export of archived records, to an open file or atomically to a path.
+r"""JSON-lines export of archived records, to an open file or atomically to a path.
 
 By default one line per distinct document (its root record plus every sighting of the document);
 ``distinct=False`` gives every record with its ``dup_of``, exactly the record schema.
+
+From a SQLite archive the lines are made by SQLite (``json_object``) and read as UTF-8 bytes,
+never decoded into Python strings: ``python -m archive export`` of 20,000 documents took 1.10 s
+through ``Record`` and ``json.dumps``, 0.61 s so (0.37 s of it the export itself;
+bench/export.py). The bytes are those ``json.dumps(..., ensure_ascii=False, separators=(",",
+":"))`` writes: both escape only ``"``, ``\`` and the control characters (``\b \f \n \r \t``,
+else ``\u00xx`` in lower case), and ``json(keywords)`` / ``json(extra)`` minify the stored
+JSON, which ``json.dumps`` wrote, keeping its tokens as they are. Other stores go through
+``Record.to_json`` and ``document_line``.
 """
 
 from __future__ import annotations
@@ -15,7 +24,9 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from archive.errors import BadFilter, ExportError
+from archive.errors import BadFilter, ExportError, RecordNotFound
+from archive.records import FIELDS, RecordQuery
+from archive.sqlite import SqliteStore, _where
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -27,7 +38,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["document_line", "export_jsonl", "export_to_path"]
+__all__ = ["document_line", "export_binary", "export_jsonl", "export_to_path"]
 
 
 def _select(
@@ -118,18 +129,140 @@ def export_jsonl(
         >>> import sys
         >>> export_jsonl(archive, sys.stdout, site="baina")  # doctest: +SKIP
     """
-    records = _select(archive, site, since, until, date_field, distinct, all_versions)
     count = 0
+    for lines, written in _chunks(archive, site, since, until, date_field, distinct, all_versions):
+        fp.write(lines if isinstance(lines, str) else lines.decode("utf-8"))
+        count += written
+    logger.info("exported %d records", count)
+    return count
+
+
+def export_binary(
+    archive: Archive,
+    fp: IO[bytes],
+    *,
+    site: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    date_field: DateField = "crawled",
+    distinct: bool = True,
+    all_versions: bool = False,
+) -> int:
+    r"""``export_jsonl`` to a binary file: the same lines, UTF-8 encoded, ``\n`` after each.
+
+    Args:
+        archive: The archive to read.
+        fp: A binary file open for writing (``sys.stdout.buffer``, ``open(path, "wb")``).
+        site: See ``export_jsonl``.
+        since: See ``export_jsonl``.
+        until: See ``export_jsonl``.
+        date_field: See ``export_jsonl``.
+        distinct: See ``export_jsonl``.
+        all_versions: See ``export_jsonl``.
+
+    Returns:
+        The number of lines written.
+
+    Raises:
+        BadFilter: See ``export_jsonl``.
+    """
+    count = 0
+    for lines, written in _chunks(archive, site, since, until, date_field, distinct, all_versions):
+        fp.write(lines.encode("utf-8") if isinstance(lines, str) else lines)
+        count += written
+    logger.info("exported %d records", count)
+    return count
+
+
+def _chunks(
+    archive: Archive,
+    site: str | None,
+    since: date | None,
+    until: date | None,
+    date_field: DateField,
+    distinct: bool,
+    all_versions: bool,
+) -> Iterator[tuple[str | bytes, int]]:
+    # Lines, a batch at a time, with their count. The filters are checked before the first line
+    # is made, so a bad one leaves no output behind.
+    records = _select(archive, site, since, until, date_field, distinct, all_versions)
+    if isinstance(archive.store, SqliteStore):
+        query = RecordQuery(site, since, until, date_field, not all_versions, distinct)
+        yield from _sqlite_chunks(archive.store, query)
+        return
     # With distinct, every selected record is a root: their sightings come a batch per query
     # (one query per document was a third of an export).
     while batch := list(itertools.islice(records, SIGHTINGS_BATCH)):
         sightings = archive.store.documents_sightings([r.id for r in batch]) if distinct else {}
-        for record in batch:
-            fp.write(document_line(archive, record, sightings[record.id]) if distinct else record.to_json())
-            fp.write("\n")
-            count += 1
-    logger.info("exported %d records", count)
-    return count
+        yield "".join(
+            (document_line(archive, record, sightings[record.id]) if distinct else record.to_json()) + "\n"
+            for record in batch
+        ), len(batch)
+
+
+# The record schema as SQLite writes it: keys in FIELDS order, keywords and extra (stored as
+# JSON) as JSON, truncated as a JSON boolean.
+_AS_JSON = {"keywords": "json(keywords)", "extra": "json(extra)",
+            "truncated": "json(CASE WHEN truncated THEN 'true' ELSE 'false' END)"}
+_RECORD_JSON = "json_object({})".format(
+    ", ".join(f"'{name}', {_AS_JSON.get(name, name)}" for name in FIELDS)
+)
+# Read as bytes: the UTF-8 SQLite made is what is written. NULL when keywords or extra is not
+# JSON SQLite reads: json.dumps writes NaN and Infinity, which json() refuses; Python writes
+# those lines.
+_LINES_SQL = (
+    "SELECT id, CASE WHEN json_valid(keywords) AND json_valid(extra) "  # noqa: S608 - constants
+    f"THEN CAST({_RECORD_JSON} AS BLOB) END FROM records{{where}} ORDER BY seq"
+)
+# The sightings of each root's document (its own and its duplicates'), by seen_at.
+_SIGHTINGS_SQL = (
+    "SELECT d.root, CAST(json_object('url', s.url, 'seen_at', s.seen_at, 'id', s.record_id) AS BLOB) "
+    "FROM (SELECT id AS record_id, id AS root FROM records WHERE id IN ({marks}) "
+    "UNION ALL SELECT id, dup_of FROM records WHERE dup_of IN ({marks})) d "
+    "JOIN sightings s ON s.record_id = d.record_id ORDER BY s.seen_at, s.rowid"
+)
+
+
+def _sqlite_chunks(store: SqliteStore, query: RecordQuery) -> Iterator[tuple[bytes, int]]:
+    # The rows SqliteStore.iter_records(query) gives, as JSON lines, SIGHTINGS_BATCH at a time.
+    conn = store.conn
+    last = conn.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0]
+    where, params = _where(query)
+    where += " AND seq <= ?" if where else " WHERE seq <= ?"
+    # The rows are found by seq, from a list of seqs SQLite walks in order: filtered by id
+    # (latest_only) or by site, they came in another order and their lines were sorted, 60 MB
+    # of them for 20,000 documents (0.17 s).
+    if query.distinct:
+        # The roots of the matching records, each once (as iter_records: none for a dup_of that
+        # names no record).
+        where = (
+            " WHERE seq IN (SELECT CASE WHEN m.dup_of IS NULL THEN m.seq ELSE root.seq END FROM "  # noqa: S608
+            f"(SELECT seq, dup_of FROM records{where}) m LEFT JOIN records root ON root.id = m.dup_of)"
+        )
+    else:
+        where = f" WHERE seq IN (SELECT seq FROM records{where})"  # noqa: S608 - constants
+    rows = conn.execute(_LINES_SQL.format(where=where), [*params, last])
+    while batch := rows.fetchmany(SIGHTINGS_BATCH):
+        if any(line is None for _, line in batch):
+            batch = [(record_id, _python_json(store, record_id) if line is None else line) for record_id, line in batch]
+        if not query.distinct:
+            yield b"".join(line + b"\n" for _, line in batch), len(batch)
+            continue
+        ids = [record_id for record_id, _ in batch]
+        marks = ", ".join("?" * len(ids))
+        sightings: dict[str, list[bytes]] = {record_id: [] for record_id in ids}
+        for root, sighting in conn.execute(_SIGHTINGS_SQL.format(marks=marks), [*ids, *ids]):
+            sightings[root].append(sighting)
+        yield b"".join(
+            b"%s,\"sightings\":[%s]}\n" % (line[:-1], b",".join(sightings[record_id])) for record_id, line in batch
+        ), len(batch)
+
+
+def _python_json(store: SqliteStore, record_id: str) -> bytes:
+    record = store.get(record_id)
+    if record is None:  # the connection reads what it just read: not seen
+        raise RecordNotFound(f"record {record_id} went away during the export; export again")
+    return record.to_json().encode("utf-8")
 
 
 def export_to_path(
@@ -176,8 +309,8 @@ def export_to_path(
     except OSError as exc:
         raise _export_error(target, exc) from exc
     try:
-        with open(fd, "w", encoding="utf-8", newline="\n") as fh:  # noqa: PTH123 - an fd
-            count = export_jsonl(
+        with open(fd, "wb") as fh:  # noqa: PTH123 - an fd
+            count = export_binary(
                 archive,
                 fh,
                 site=site,

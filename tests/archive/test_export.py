@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from archive import Archive, BadFilter, ExportError, Record, record_id
-from archive.export import export_to_path
+from archive import Archive, BadFilter, ExportError, Record, export, record_id
+from archive.export import document_line, export_binary, export_to_path
 from archive.records import FIELDS
 
 if TYPE_CHECKING:
@@ -71,12 +71,11 @@ def test_failed_export_keeps_the_old_file_and_leaves_no_temp(
     target = tmp_path / "out.jsonl"
     target.write_text("old\n")
 
-    def explode(self: Record) -> str:
-        if self.text == "二":
-            raise RuntimeError("boom")
-        return "{}"
+    def explode(store, query):  # the first batch of lines written, then a failure
+        yield b"{}\n", 1
+        raise RuntimeError("boom")
 
-    monkeypatch.setattr(Record, "to_json", explode)
+    monkeypatch.setattr(export, "_sqlite_chunks", explode)
     with pytest.raises(RuntimeError, match="boom"):
         export_to_path(archive, target, distinct=False)
     assert target.read_text() == "old\n"
@@ -201,3 +200,45 @@ def test_sightings_read_in_batches_match_those_read_one_by_one(versions_and_copi
     one_by_one = [json.loads(export.document_line(versions_and_copies, r)) for r in roots]
     monkeypatch.setattr(export, "SIGHTINGS_BATCH", 2)  # batches of 2, 1: a boundary inside the export
     assert _export(versions_and_copies) == one_by_one
+
+
+# Everything JSON escapes, and what it does not: SQLite must write the bytes json.dumps writes.
+_TRICKY = "".join(chr(c) for c in range(32)) + '"\\/ \x7f\u2028\u2029\u00e9\U0001f600正文'
+
+
+@pytest.fixture
+def tricky(archive: Archive, doc) -> Archive:
+    """Records with every kind of value the schema allows, copies, versions and a second site."""
+    archive.add(doc(url="https://b/a", text=f"甲{_TRICKY}\n第二行", title=_TRICKY, keywords=[_TRICKY, "", "x"],
+                    extra={"z": [1, 2.5, -0.0, 1e300, True, None], "a": {"嵌套": _TRICKY}, _TRICKY: 3},
+                    published_at=None, category=None, source=None, truncated=True, collection="合集"))
+    archive.add(doc(url="https://j/b", site="juyou", text=f"甲{_TRICKY}\n第二行", crawled_at="2024-03-02T08:00:00Z"))
+    archive.add(doc(url="https://b/a", text="第二版", crawled_at="2024-03-03T08:00:00Z", keywords=[], extra={}))
+    archive.add(doc(url="https://b/c", text="乙文", title="", crawled_at="2024-03-04T08:00:00Z",
+                    extra={"not JSON SQLite reads": [float("nan"), float("inf")]}))
+    archive.add(doc(url="https://j/b", site="juyou", text=f"甲{_TRICKY}\n第二行", crawled_at="2024-03-05T08:00:00Z"))
+    return archive
+
+
+@pytest.mark.parametrize("distinct", [True, False])
+@pytest.mark.parametrize("all_versions", [True, False])
+@pytest.mark.parametrize("site", [None, "juyou"])
+def test_sqlite_lines_are_the_bytes_json_dumps_writes(tricky: Archive, distinct, all_versions, site) -> None:
+    records = tricky.iter_records(site=site, latest_only=not all_versions, distinct=distinct)
+    expected = "".join((document_line(tricky, r) if distinct else r.to_json()) + "\n" for r in records)
+    out = io.BytesIO()
+    count = export_binary(tricky, out, site=site, distinct=distinct, all_versions=all_versions)
+    assert out.getvalue().decode("utf-8") == expected
+    assert count == expected.count("\n") > 0
+    text = io.StringIO()
+    assert tricky.export_jsonl(text, site=site, distinct=distinct, all_versions=all_versions) == count
+    assert text.getvalue() == expected
+
+
+def test_sqlite_lines_in_batches(tricky: Archive, monkeypatch) -> None:
+    whole = io.BytesIO()
+    export_binary(tricky, whole)
+    monkeypatch.setattr(export, "SIGHTINGS_BATCH", 1)
+    batched = io.BytesIO()
+    assert export_binary(tricky, batched) == 3
+    assert batched.getvalue() == whole.getvalue()

@@ -114,3 +114,23 @@ def test_load_gives_the_table_append_gives(expected: int) -> None:
             == appended.candidates(query, bucket_limit=None, max_candidates=None).tolist()
         )
     assert loaded.matches(sigs[5], keys[5].tolist()) == [(6, 6)]
+
+
+def test_merge_is_np_insert_into_arrays_of_their_own_when_large() -> None:
+    from archive.neardup_memory import _OWN_MAPPING, _empty, _merge
+
+    rng = np.random.default_rng(5)
+    for n, k in [(10, 3), (1000, 1000), (200_000, 300_000)]:
+        a = np.sort(rng.integers(0, 1000, n).astype(np.uint64))  # repeated values too
+        b = np.sort(rng.integers(0, 1000, k).astype(np.uint64))
+        merged = _merge(a, b)
+        assert np.array_equal(merged, np.insert(a, np.searchsorted(a, b), b))
+        assert np.array_equal(_merge(a, b, allocate=np.empty), merged)
+    import mmap
+
+    large = _empty(_OWN_MAPPING // 8, np.uint64)
+    base = large
+    while isinstance(base, np.ndarray):
+        base = base.base
+    assert large.flags.writeable and isinstance(base, memoryview) and isinstance(base.obj, mmap.mmap)
+    assert _empty(16, np.uint64).base is None  # small: numpy's own (the heap)
