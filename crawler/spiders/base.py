@@ -181,10 +181,7 @@ class SiteSpider(CrawlSpider):
         incremental = self._incremental()
         if incremental is not None and incremental.drop_fresh(request):
             return None
-        # One above list pages: documents found are fetched before further list pages, so the
-        # queue holds a few pages' links, not the whole site's (a 100k crawl queued 27,670
-        # requests, about 80 MB that the process kept after the queue drained).
-        return request.replace(errback=self.on_error, priority=request.priority + 1)
+        return request.replace(errback=self.on_error)
 
     def _incremental(self) -> IncrementalMiddleware | None:
         # The downloader's IncrementalMiddleware, when enabled: asked about each document link.
