@@ -53,6 +53,8 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Language": "en",
     "Accept-Encoding": "gzip, deflate",
 }
+# A request queue left by a killed crawl (no active.json) is set aside, never read half-written.
+SCHEDULER = "crawler.scheduler.KillSafeScheduler"
 # Remember within a run only: a resumed job (JOBDIR) re-reads list pages, and the archive,
 # not a seen-requests file, says which documents are done.
 DUPEFILTER_CLASS = "crawler.dupefilter.RunDupeFilter"

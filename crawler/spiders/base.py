@@ -181,7 +181,10 @@ class SiteSpider(CrawlSpider):
         incremental = self._incremental()
         if incremental is not None and incremental.drop_fresh(request):
             return None
-        return request.replace(errback=self.on_error)
+        # One above list pages: documents found are fetched before further list pages, so the
+        # queue holds a few pages' links, not the whole site's (a 100k crawl queued 25,000
+        # requests, about 70 MB that the process kept after the queue drained).
+        return request.replace(errback=self.on_error, priority=request.priority + 1)
 
     def _incremental(self) -> IncrementalMiddleware | None:
         # The downloader's IncrementalMiddleware, when enabled: asked about each document link.
