@@ -83,6 +83,8 @@ def _extract(body: bytes, url: str, page: dict[str, Any]) -> PageResult:
 
 # Fresh pools started in a row without a page extracted before the pool counts as broken.
 MAX_RENEWALS = 3
+# Seconds past twice the timeout after which a page pebble never answered for fails anyway.
+WATCHDOG_SLACK = 30.0
 
 
 class ExtractionPool:
@@ -141,7 +143,27 @@ class ExtractionPool:
         """
         done: Deferred[PageResult] = Deferred()
         self._submit(done, (body, url, page), retried=False)
+        if self.timeout and self._call_from_thread is None:
+            self._watch(done, url)
         return done
+
+    def _watch(self, done: Deferred[PageResult], url: str) -> None:
+        # The last guard against a hung crawl: should pebble never answer for a page (a pool
+        # stopped with the page in it), the page fails well after its own timeout would have.
+        from twisted.internet import reactor
+
+        def give_up() -> None:
+            if not done.called:
+                done.errback(ExtractionFailed("timeout", f"no answer from the workers for {url}"))
+
+        def stand_down(outcome: Any) -> Any:
+            if watchdog.active():
+                watchdog.cancel()
+            return outcome
+
+        clock: Any = reactor  # zope interfaces: mypy reads its callLater wrongly
+        watchdog = clock.callLater(2 * self.timeout + WATCHDOG_SLACK, give_up)
+        done.addBoth(stand_down)
 
     def _submit(self, done: Deferred[Any], args: tuple[Any, ...], *, retried: bool) -> None:
         pool = self._pool
@@ -161,6 +183,8 @@ class ExtractionPool:
         pool: ProcessPool,
         future: Future[Any] | None,
     ) -> None:
+        if done.called:  # the watchdog gave up on this page already
+            return
         try:
             if future is None:
                 raise BrokenProcessPool("the pool is not running")

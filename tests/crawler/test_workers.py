@@ -230,7 +230,9 @@ def test_a_worker_killed_mid_crawl_costs_at_most_its_page(tmp_path: Path) -> Non
     try:
         args = [sys.executable, "-m", "scrapy", "crawl", "baina", "-a", f"start_urls={base}/",
                 "-s", f"ARCHIVE_URI=sqlite:///{archive}", "-s", "AUTOTHROTTLE_ENABLED=False",
-                "-s", "DOWNLOAD_DELAY=0", "-s", "EXTRACT_WORKERS=2", "-s", "LOG_LEVEL=INFO"]
+                "-s", "DOWNLOAD_DELAY=0", "-s", "EXTRACT_WORKERS=2", "-s", "LOG_LEVEL=INFO",
+                # A short timeout: a page the pool never answers for fails after 2x it + 30 s.
+                "-s", "EXTRACT_TIMEOUT=5"]
         crawl = subprocess.Popen(args, cwd=ROOT, stderr=subprocess.PIPE, text=True)
         killed = []
         deadline = time.monotonic() + 60
@@ -240,14 +242,14 @@ def test_a_worker_killed_mid_crawl_costs_at_most_its_page(tmp_path: Path) -> Non
                 os.kill(workers[0], signal.SIGKILL)
                 killed.append(workers[0])
             time.sleep(0.05)
-        _, log = crawl.communicate(timeout=120)
+        _, log = crawl.communicate(timeout=180)
         assert killed, "no worker process was found to kill"
         assert crawl.returncode in (0, 1), log[-3000:]
         lost = stat(log, "extract/failed/crashed")
         assert len(_records(archive)) == documents - lost
         assert lost <= 1
         # The lost page is not in the archive, so the next run fetches it.
-        again = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        again = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=180)
         assert again.returncode == 0, again.stderr[-3000:]
         assert len(_records(archive)) == documents
     finally:
