@@ -29,7 +29,7 @@ from archive.records import FIELDS, RecordQuery
 from archive.sqlite import SqliteStore, _where
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from datetime import date
     from typing import IO
 
@@ -129,12 +129,8 @@ def export_jsonl(
         >>> import sys
         >>> export_jsonl(archive, sys.stdout, site="baina")  # doctest: +SKIP
     """
-    count = 0
-    for lines, written in _chunks(archive, site, since, until, date_field, distinct, all_versions):
-        fp.write(lines if isinstance(lines, str) else lines.decode("utf-8"))
-        count += written
-    logger.info("exported %d records", count)
-    return count
+    chunks = _chunks(archive, site, since, until, date_field, distinct, all_versions)
+    return _write(chunks, lambda lines: fp.write(lines if isinstance(lines, str) else lines.decode("utf-8")))
 
 
 def export_binary(
@@ -166,9 +162,14 @@ def export_binary(
     Raises:
         BadFilter: See ``export_jsonl``.
     """
+    chunks = _chunks(archive, site, since, until, date_field, distinct, all_versions)
+    return _write(chunks, lambda lines: fp.write(lines.encode("utf-8") if isinstance(lines, str) else lines))
+
+
+def _write(chunks: Iterator[tuple[str | bytes, int]], write: Callable[[str | bytes], object]) -> int:
     count = 0
-    for lines, written in _chunks(archive, site, since, until, date_field, distinct, all_versions):
-        fp.write(lines.encode("utf-8") if isinstance(lines, str) else lines)
+    for lines, written in chunks:
+        write(lines)
         count += written
     logger.info("exported %d records", count)
     return count
