@@ -372,6 +372,13 @@ class Archive:
         self.store.commit()
         return run_id
 
+    def update_run(self, run_id: str, counts: Mapping[str, Any]) -> bool:
+        """Store the counts of a run in progress (committed at once); False if it is unknown or finished."""
+        with self.store.transaction():
+            updated = crawlstate.update_run(self._sql(), run_id, counts)
+        self.store.commit()
+        return updated
+
     def finish_run(self, run_id: str, finish_reason: str, counts: Mapping[str, Any]) -> None:
         """Log how a crawl run ended and what it did (see ``crawlstate.RUN_COUNTS``), committed at once."""
         with self.store.transaction():

@@ -140,6 +140,20 @@ def start_run(
     )
 
 
+def update_run(conn: sqlite3.Connection, run_id: str, counts: Mapping[str, Any]) -> bool:
+    """Store the counters of a run still in progress, so ``runs`` shows a live run.
+
+    Returns:
+        True; False for a run id the log does not hold, or one already finished (a late update
+        must not overwrite the final counts).
+    """
+    cursor = conn.execute(
+        "UPDATE runs SET counts = ? WHERE run_id = ? AND finished_at IS NULL",
+        (json.dumps(dict(counts), ensure_ascii=False), run_id),
+    )
+    return cursor.rowcount > 0
+
+
 def finish_run(
     conn: sqlite3.Connection,
     run_id: str,
