@@ -34,10 +34,11 @@ if TYPE_CHECKING:
 
     from archive.core import Archive
     from archive.records import Record
+    from archive.search import SearchHit
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["build_parser", "cmd_export", "cmd_reindex", "cmd_show", "cmd_stats", "main"]
+__all__ = ["build_parser", "cmd_export", "cmd_reindex", "cmd_search", "cmd_show", "cmd_stats", "main"]
 
 
 def _archive_uri(args: argparse.Namespace) -> str:
@@ -206,9 +207,11 @@ def format_record(shown: dict[str, Any]) -> str:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    """(Re)build the near-duplicate index from the stored texts."""
+    """(Re)build the near-duplicate index and the search index from the stored texts."""
     params = None
     if args.threshold is not None or args.num_perm is not None:
+        if args.only == "search":
+            raise BadFilter("--threshold and --num-perm are near-duplicate parameters; drop --only search")
         threshold = DEFAULT_PARAMS.threshold if args.threshold is None else args.threshold
         num_perm = DEFAULT_PARAMS.num_perm if args.num_perm is None else args.num_perm
         try:
@@ -216,15 +219,65 @@ def cmd_reindex(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise BadFilter(f"bad near-duplicate parameters: {exc}; see docs/neardup.md") from None
     with _open(args) as archive:
-        count = reindex(archive, params, missing_only=args.missing, progress=_progress)
-        index = archive.near_index
-        used = index.params if isinstance(index, MinHashIndex) else None
-    print(f"indexed {count} records; near-duplicate parameters: {used}")
+        if args.only != "search":
+            count = reindex(archive, params, missing_only=args.missing, progress=_progress)
+            index = archive.near_index
+            used = index.params if isinstance(index, MinHashIndex) else None
+            print(f"indexed {count} records; near-duplicate parameters: {used}")
+        if args.only != "near-dup":
+            searchable = archive.rebuild_search(_search_progress)
+            print(f"search index: {searchable} records (the latest version of each URL)")
     return 0
+
+
+def _search_progress(done: int, total: int) -> None:
+    logger.info("search index: %d of %d records", done, total)
 
 
 def _progress(done: int) -> None:
     logger.info("indexed %d records", done)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """Print the hits of a full-text query, best first (or as JSON lines with --json)."""
+    since = _parse_day(args.since, "--since")
+    until = _parse_day(args.until, "--until")
+    if args.limit < 0:
+        raise BadFilter(f"--limit {args.limit} is negative; give a number of hits, or 0 for all")
+    query = " ".join(args.query)
+    with _open(args) as archive:
+        hits = archive.search(
+            query,
+            site=args.site,
+            since=since,
+            until=until,
+            date_field=args.date_field,
+            limit=args.limit,
+            distinct=not args.all_copies,
+            order=args.order,
+        )
+    with _utf8_stdout() as out:
+        for hit in hits:
+            if args.json:
+                out.write(json.dumps(hit.to_dict(), ensure_ascii=False) + "\n")
+            else:
+                out.write(format_hit(hit) + "\n\n")
+    if not args.json:
+        print(f"{len(hits)} hits", file=sys.stderr)
+    return 0
+
+
+def format_hit(hit: SearchHit) -> str:
+    """Render a search hit as four lines: title, site/date/id, URL and the snippet."""
+    copy = f"  (copy of {hit.dup_of})" if hit.dup_of else ""
+    return "\n".join(
+        [
+            hit.title or "(no title)",
+            f"  {hit.site}  {hit.published_at or '-'}  {hit.id}{copy}",
+            f"  {hit.url}",
+            f"  {hit.snippet}",
+        ]
+    )
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -338,7 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="print as JSON")
     show.set_defaults(func=cmd_show)
 
-    rebuild = sub.add_parser("reindex", help="(re)build the near-duplicate index from the texts")
+    rebuild = sub.add_parser("reindex", help="(re)build the near-duplicate and search indexes from the texts")
     rebuild.add_argument("--archive", metavar="URI", help=archive_help)
     rebuild.add_argument(
         "--missing", action="store_true", help="only index records not indexed yet"
@@ -349,6 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument(
         "--num-perm", type=int, help="new number of MinHash permutations (default: keep)"
     )
+    rebuild.add_argument(
+        "--only", choices=("near-dup", "search"), help="rebuild only this index (default: both)"
+    )
     rebuild.set_defaults(func=cmd_reindex)
 
     runs = sub.add_parser("runs", help="list crawl runs, newest first")
@@ -357,6 +413,24 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("--limit", type=int, help="at most this many runs")
     runs.add_argument("--json", action="store_true", help="one JSON object per run")
     runs.set_defaults(func=cmd_runs)
+
+    find = sub.add_parser("search", help="full-text search of the latest version of each page")
+    find.add_argument("query", nargs="+", help='terms of 2+ characters, all must match; "quoted phrase" keeps spaces')
+    find.add_argument("--archive", metavar="URI", help=archive_help)
+    find.add_argument("--site", help="only this site key")
+    find.add_argument("--since", metavar="YYYY-MM-DD", help="only records dated on or after this day")
+    find.add_argument("--until", metavar="YYYY-MM-DD", help="only records dated on or before this day")
+    find.add_argument("--date-field", choices=("crawled", "published"), default="crawled",
+                      help="which date --since/--until compare (default: crawled)")
+    find.add_argument("--limit", type=int, default=20, help="at most N hits (default 20; 0: every match)")
+    find.add_argument("--order", choices=("rank", "newest"), default="rank",
+                      help="rank: BM25, title matches first (default); newest: most recently stored first")
+    find.add_argument("--all-copies", action="store_true",
+                      help="one hit per matching record (default: one per document, its best copy)")
+    find.add_argument(
+        "--json", action="store_true", help="JSON lines: id, url, title, site, published_at, snippet, dup_of"
+    )
+    find.set_defaults(func=cmd_search)
 
     stats = sub.add_parser("stats", help="count records per site and per month")
     stats.add_argument("--archive", metavar="URI", help=archive_help)

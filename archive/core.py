@@ -17,7 +17,7 @@ from archive.records import UTC_TIMESTAMP, Record, RecordQuery, record_id
 
 if TYPE_CHECKING:
     import sqlite3
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
     from datetime import date
     from types import TracebackType
     from typing import IO
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from archive.crawlstate import PageState, Run
     from archive.dedup import NearDupIndex
     from archive.records import Capture, DateField, Sighting
+    from archive.search import Order, SearchHit
     from archive.store import ArchiveStore
 
 logger = logging.getLogger(__name__)
@@ -442,6 +443,55 @@ class Archive:
         """
         query = RecordQuery(site, since, until, date_field, latest_only, distinct)
         return self.store.iter_records(query)
+
+    def search(
+        self,
+        query: str,
+        *,
+        site: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        date_field: DateField = "crawled",
+        limit: int = 20,
+        distinct: bool = True,
+        order: Order = "rank",
+    ) -> list[SearchHit]:
+        r"""Search the latest version of every URL for ``query``; best hits first.
+
+        A query is terms of two or more characters (``"quoted phrases"`` keep their spaces); a
+        record matches when every term occurs in its title or text, as a substring, after both
+        are normalised (``archive.search.normalize_for_search``), so the matches are exactly
+        those of a substring scan. Old versions of a page are not searched.
+
+        Args:
+            query: E.g. ``乡村振兴 讲话`` or ``"工作 会议"``.
+            site: Only records of this site.
+            since: Only records dated on or after this day (see ``date_field``).
+            until: Only records dated on or before this day.
+            date_field: ``"crawled"`` or ``"published"``, as for ``iter_records``.
+            limit: At most this many hits; 0: every match, in storage order.
+            distinct: One hit per document (its best-ranked matching copy); False: every
+                matching record, copies included.
+            order: ``"rank"``: by BM25 with title matches weighted 5x (for a query with more than
+                ``archive.search.RANK_WINDOW`` matches, among the most recently stored ones);
+                ``"newest"``: most recently stored first.
+
+        Returns:
+            The hits, in that order.
+
+        Raises:
+            BadQuery: No term, or a term of one character.
+            BadFilter: An invalid date filter.
+        """
+        where = RecordQuery(site, since, until, date_field)
+        return list(self.store.search(query, where, limit=limit, distinct=distinct, order=order))
+
+    def rebuild_search(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Build the search index again from the stored records; returns how many it holds.
+
+        One transaction: searches see the old index until the new one is committed.
+        """
+        return self.store.rebuild_search(progress)
 
     def sites(self) -> list[str]:
         """Return the site keys the archive holds records of, sorted."""

@@ -19,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, cast
 
+from archive import search
 from archive._warc import WARC_MAX_BYTES, WarcDir, WarcLocation, payload_digest
 from archive.crawlstate import header
 from archive.errors import (
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
 
     from archive.records import Capture, RecordQuery
+    from archive.search import Order, SearchHit
 
 logger = logging.getLogger(__name__)
 
@@ -561,11 +563,17 @@ class SqliteStore:
         )
 
     def add_sighting(self, record_id: str, url: str, seen_at: str) -> None:
-        """Note that ``url`` was seen holding record ``record_id`` at ``seen_at``."""
+        """Note that ``url`` was seen holding record ``record_id`` at ``seen_at``.
+
+        The latest version of a URL is the record it was last seen with, so this is also where
+        the search index follows the latest versions (in the same transaction).
+        """
+        previous = search.latest_record_id(self.conn, url)
         self.conn.execute(
             "INSERT INTO sightings (record_id, url, seen_at) VALUES (?, ?, ?)",
             (record_id, url, seen_at),
         )
+        search.follow_sighting(self.conn, record_id, previous)
 
     def sightings(self, record_id: str) -> list[tuple[str, str]]:
         """Return ``(url, seen_at)`` of every sighting of ``record_id``, oldest first."""
@@ -638,6 +646,20 @@ class SqliteStore:
         sql = f"{_SELECT}{where} ORDER BY seq"
         for row in self.conn.execute(sql, [*params, last]):
             yield _record(row)
+
+    def search(
+        self, query: str, where: RecordQuery, *, limit: int = 20, distinct: bool = True, order: Order = "rank"
+    ) -> Iterator[SearchHit]:
+        """Yield the hits of ``query`` among the records ``where`` selects (see ``Archive.search``)."""
+        clause, params = _where(where, alias="r")
+        return search.find(
+            self.conn, query, clause.replace(" WHERE ", " AND ", 1), params, limit=limit, distinct=distinct, order=order
+        )
+
+    def rebuild_search(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Empty the search index and index the latest version of every URL again, in one transaction."""
+        with self.transaction():
+            return search.rebuild(self.conn, progress)
 
     def sites(self) -> list[str]:
         """Return the site keys that have records, sorted."""
@@ -798,16 +820,18 @@ def _record(row: Sequence[Any]) -> Record:
     return Record(**values)
 
 
-def _where(query: RecordQuery) -> tuple[str, list[Any]]:
+def _where(query: RecordQuery, alias: str = "") -> tuple[str, list[Any]]:
+    # alias: the name of the records table in the statement, to qualify its columns with.
+    prefix = f"{alias}." if alias else ""
     clauses: list[str] = []
     params: list[Any] = []
     if query.site is not None:
-        clauses.append("site = ?")
+        clauses.append(f"{prefix}site = ?")
         params.append(query.site)
     # crawled_at is UTC "YYYY-MM-DDTHH:MM:SSZ"; published_at is the page's own local date
     # ("YYYY-MM-DD" or with a time and offset), so both compare as strings by their date prefix.
     # NULL published_at never satisfies a bound, which excludes undated records as documented.
-    column = "crawled_at" if query.date_field == "crawled" else "published_at"
+    column = prefix + ("crawled_at" if query.date_field == "crawled" else "published_at")
     if query.since is not None:
         clauses.append(f"{column} >= ?")
         params.append(query.since.isoformat())
@@ -818,7 +842,7 @@ def _where(query: RecordQuery) -> tuple[str, list[Any]]:
         # The version a URL was most recently seen with (a page that reverts to an older text is
         # an "unchanged" sighting of that older record, so the highest seq would be wrong).
         clauses.append(
-            "id IN (SELECT record_id FROM "
+            f"{prefix}id IN (SELECT record_id FROM "  # noqa: S608 - a constant prefix
             "(SELECT record_id, max(rowid) FROM sightings GROUP BY url))"
         )
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params

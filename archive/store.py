@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from archive.dedup import NearDupIndex
     from archive.neardup import MinHashParams
     from archive.records import Capture, Record, RecordQuery, Sighting
+    from archive.search import Order, SearchHit
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,16 @@ class ArchiveStore(Protocol):
 
     def iter_records(self, query: RecordQuery) -> Iterator[Record]:
         """Stream the matching records in insertion order."""
+        ...
+
+    def search(
+        self, query: str, where: RecordQuery, *, limit: int = 20, distinct: bool = True, order: Order = "rank"
+    ) -> Iterator[SearchHit]:
+        """Yield the hits of ``query`` among the latest versions ``where`` selects, best first."""
+        ...
+
+    def rebuild_search(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Rebuild the search index from the records (one transaction); return how many it holds."""
         ...
 
     def sites(self) -> list[str]:

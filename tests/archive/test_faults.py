@@ -471,9 +471,15 @@ def damaged_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, s
         for i in range(1, 600):
             archive.add(doc(i, site=("baina", "juyou", "huiwen")[i % 3]))
         archive.finish_run(run, "finished", {"pages": 600})
+    # Zeroed in the middle of the records table's pages, which any query of records reads
+    # (the middle of the file may hold only the search index's pages).
+    conn = sqlite3.connect(db)
+    pages = [n for (n,) in conn.execute("SELECT pageno FROM dbstat WHERE name = 'records' ORDER BY pageno")]
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
     data = bytearray(db.read_bytes())
     assert len(data) > 1_000_000
-    middle = len(data) // 2 // 4096 * 4096
+    middle = (pages[len(pages) // 2] - 1) * page_size
     data[middle : middle + 32 * 1024] = bytes(32 * 1024)
     return bytes(data), first
 
