@@ -187,7 +187,13 @@ def build_archive(db: Path, docs: list[tuple[str, str]]) -> None:
 
 
 def run_archive(archive: object, query: str, limit: int | None, order: str = "rank") -> list[int]:
-    hits = archive.search(query, limit=limit or 0, order=order)  # type: ignore[attr-defined]
+    if not limit:
+        # The full result set through the shipped matching, without building a hit (a snippet) per
+        # match: seq is the document's number, as the archive was filled in order.
+        from archive import search
+
+        return [seq for seq, _, _ in search.matches(archive.store.conn, query, limit=0)]  # type: ignore[attr-defined]
+    hits = archive.search(query, limit=limit, order=order)  # type: ignore[attr-defined]
     return [int(hit.url.rsplit("/", 1)[1].split(".")[0]) for hit in hits]
 
 
