@@ -25,11 +25,12 @@ from archive.errors import ArchiveError, BadFilter, archive_error_from
 from archive.export import export_binary, export_jsonl, export_to_path
 from archive.neardup import DEFAULT_PARAMS, MinHashParams
 from archive.neardup_sqlite import MinHashIndex, reindex
+from archive.progress import as_callback
 from archive.sqlite import SqliteStore
 from archive.store import DEFAULT_URI, open_archive, parse_uri
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from typing import IO
 
     from archive.core import Archive
@@ -38,7 +39,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["build_parser", "cmd_export", "cmd_reindex", "cmd_search", "cmd_show", "cmd_stats", "main"]
+__all__ = [
+    "build_parser", "cmd_export", "cmd_reindex", "cmd_search", "cmd_show", "cmd_stats", "main",
+]
+
+
+_QUIET_HELP = "no progress bar (one is drawn on stderr only when it is a terminal)"
 
 
 def _archive_uri(args: argparse.Namespace) -> str:
@@ -101,28 +107,30 @@ def cmd_export(args: argparse.Namespace) -> int:
     with _open(args) as archive:
         if args.output == "-":
             try:
-                count = _export_stdout(archive, filters)
+                with as_callback("exporting", unit="doc", quiet=args.quiet) as progress:
+                    count = _export_stdout(archive, filters, progress)
             except BrokenPipeError:
                 # The reader (e.g. `| head`) went away: not an error. Point stdout at devnull so
                 # the interpreter's final flush does not raise again.
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 return 0
         else:
-            count = export_to_path(archive, args.output, **filters)
+            with as_callback("exporting", unit="doc", quiet=args.quiet) as progress:
+                count = export_to_path(archive, args.output, progress=progress, **filters)
     what = "records" if args.include_duplicates else "documents"
     print(f"exported {count} {what}", file=sys.stderr)
     return 0
 
 
-def _export_stdout(archive: Archive, filters: dict[str, Any]) -> int:
+def _export_stdout(archive: Archive, filters: dict[str, Any], progress: Callable[[int, int], None]) -> int:
     # UTF-8 bytes straight to stdout's buffer, whatever the locale says (the lines are made as
     # UTF-8 bytes: no decoding and encoding again); a stdout without one gets text.
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is None:
         with _utf8_stdout() as out:
-            return export_jsonl(archive, out, **filters)
+            return export_jsonl(archive, out, progress=progress, **filters)
     sys.stdout.flush()
-    count = export_binary(archive, buffer, **filters)
+    count = export_binary(archive, buffer, progress=progress, **filters)
     buffer.flush()
     return count
 
@@ -220,22 +228,16 @@ def cmd_reindex(args: argparse.Namespace) -> int:
             raise BadFilter(f"bad near-duplicate parameters: {exc}; see docs/neardup.md") from None
     with _open(args) as archive:
         if args.only != "search":
-            count = reindex(archive, params, missing_only=args.missing, progress=_progress)
+            with as_callback("near-duplicate index", unit="record", quiet=args.quiet) as progress:
+                count = reindex(archive, params, missing_only=args.missing, progress=progress)
             index = archive.near_index
             used = index.params if isinstance(index, MinHashIndex) else None
             print(f"indexed {count} records; near-duplicate parameters: {used}")
         if args.only != "near-dup":
-            searchable = archive.rebuild_search(_search_progress)
+            with as_callback("search index", unit="record", quiet=args.quiet) as progress:
+                searchable = archive.rebuild_search(progress)
             print(f"search index: {searchable} records (the latest version of each URL)")
     return 0
-
-
-def _search_progress(done: int, total: int) -> None:
-    logger.info("search index: %d of %d records", done, total)
-
-
-def _progress(done: int) -> None:
-    logger.info("indexed %d records", done)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -383,6 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="every version of a URL (default: the one it was most recently seen with)",
     )
+    export.add_argument("-q", "--quiet", action="store_true", help=_QUIET_HELP)
     export.set_defaults(func=cmd_export)
 
     show = sub.add_parser("show", help="print a record, its versions, sightings and duplicates")
@@ -405,6 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument(
         "--only", choices=("near-dup", "search"), help="rebuild only this index (default: both)"
     )
+    rebuild.add_argument("-q", "--quiet", action="store_true", help=_QUIET_HELP)
     rebuild.set_defaults(func=cmd_reindex)
 
     runs = sub.add_parser("runs", help="list crawl runs, newest first")

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from typing import IO
 
     from archive.core import Archive
+    from archive.progress import Progress
     from archive.records import DateField, Record, Sighting
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ def export_jsonl(
     date_field: DateField = "crawled",
     distinct: bool = True,
     all_versions: bool = False,
+    progress: Progress | None = None,
 ) -> int:
     """Write JSON lines to ``fp``: one per distinct document, or one per record.
 
@@ -117,6 +119,9 @@ def export_jsonl(
         distinct: One line per distinct document (default); false gives every record with its
             ``dup_of`` and no ``sightings`` key (exactly the record schema).
         all_versions: Every version of a URL, not only the one it was most recently seen with.
+        progress: Called as ``progress(done, total)`` before the first line and after each
+            batch of lines; ``total`` (the lines to write) costs one COUNT query, made only
+            when there is a callback.
 
     Returns:
         The number of lines written.
@@ -129,8 +134,10 @@ def export_jsonl(
         >>> import sys
         >>> export_jsonl(archive, sys.stdout, site="baina")  # doctest: +SKIP
     """
-    chunks = _chunks(archive, site, since, until, date_field, distinct, all_versions)
-    return _write(chunks, lambda lines: fp.write(lines if isinstance(lines, str) else lines.decode("utf-8")))
+    chunks, total = _plan(archive, site, since, until, date_field, distinct, all_versions)
+    return _write(
+        chunks, lambda lines: fp.write(lines if isinstance(lines, str) else lines.decode("utf-8")), progress, total
+    )
 
 
 def export_binary(
@@ -143,6 +150,7 @@ def export_binary(
     date_field: DateField = "crawled",
     distinct: bool = True,
     all_versions: bool = False,
+    progress: Progress | None = None,
 ) -> int:
     r"""``export_jsonl`` to a binary file: the same lines, UTF-8 encoded, ``\n`` after each.
 
@@ -155,6 +163,7 @@ def export_binary(
         date_field: See ``export_jsonl``.
         distinct: See ``export_jsonl``.
         all_versions: See ``export_jsonl``.
+        progress: See ``export_jsonl``.
 
     Returns:
         The number of lines written.
@@ -162,17 +171,53 @@ def export_binary(
     Raises:
         BadFilter: See ``export_jsonl``.
     """
-    chunks = _chunks(archive, site, since, until, date_field, distinct, all_versions)
-    return _write(chunks, lambda lines: fp.write(lines.encode("utf-8") if isinstance(lines, str) else lines))
+    chunks, total = _plan(archive, site, since, until, date_field, distinct, all_versions)
+    return _write(
+        chunks, lambda lines: fp.write(lines.encode("utf-8") if isinstance(lines, str) else lines), progress, total
+    )
 
 
-def _write(chunks: Iterator[tuple[str | bytes, int]], write: Callable[[str | bytes], object]) -> int:
-    count = 0
+def _write(
+    chunks: Iterator[tuple[str | bytes, int]],
+    write: Callable[[str | bytes], object],
+    progress: Progress | None,
+    total: Callable[[], int],
+) -> int:
+    count = lines_total = 0
+    if progress is not None:
+        # Counted only for a callback: a second pass over the selection (one COUNT query).
+        lines_total = total()
+        progress(0, lines_total)
     for lines, written in chunks:
         write(lines)
         count += written
+        if progress is not None:
+            progress(count, lines_total)
     logger.info("exported %d records", count)
     return count
+
+
+def _plan(
+    archive: Archive,
+    site: str | None,
+    since: date | None,
+    until: date | None,
+    date_field: DateField,
+    distinct: bool,
+    all_versions: bool,
+) -> tuple[Iterator[tuple[str | bytes, int]], Callable[[], int]]:
+    # The lines, and how to count them (called only for a progress callback, before the lines).
+    def count() -> int:
+        records = _select(archive, site, since, until, date_field, distinct, all_versions)
+        if not isinstance(archive.store, SqliteStore):
+            return sum(1 for _ in records)
+        # The rows the lines are made of, up to the largest seq now: a crawl writing after this
+        # and before the lines are read makes a few more lines than counted.
+        query = RecordQuery(site, since, until, date_field, not all_versions, distinct)
+        clause, params = _sqlite_where(archive.store, query)
+        return int(archive.store.conn.execute(f"SELECT count(*) FROM records{clause}", params).fetchone()[0])  # noqa: S608
+
+    return _chunks(archive, site, since, until, date_field, distinct, all_versions), count
 
 
 def _chunks(
@@ -224,10 +269,9 @@ _SIGHTINGS_SQL = (
 )
 
 
-def _sqlite_chunks(store: SqliteStore, query: RecordQuery) -> Iterator[tuple[bytes, int]]:
-    # The rows SqliteStore.iter_records(query) gives, as JSON lines, SIGHTINGS_BATCH at a time.
-    conn = store.conn
-    last = conn.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0]
+def _sqlite_where(store: SqliteStore, query: RecordQuery) -> tuple[str, list[object]]:
+    # The WHERE clause (and its parameters) of the rows SqliteStore.iter_records(query) gives.
+    last = store.conn.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0]
     where, params = _where(query)
     where += " AND seq <= ?" if where else " WHERE seq <= ?"
     # The rows are found by seq, from a list of seqs SQLite walks in order: filtered by id
@@ -242,7 +286,14 @@ def _sqlite_chunks(store: SqliteStore, query: RecordQuery) -> Iterator[tuple[byt
         )
     else:
         where = f" WHERE seq IN (SELECT seq FROM records{where})"  # noqa: S608 - constants
-    rows = conn.execute(_LINES_SQL.format(where=where), [*params, last])
+    return where, [*params, last]
+
+
+def _sqlite_chunks(store: SqliteStore, query: RecordQuery) -> Iterator[tuple[bytes, int]]:
+    # The rows SqliteStore.iter_records(query) gives, as JSON lines, SIGHTINGS_BATCH at a time.
+    conn = store.conn
+    clause, params = _sqlite_where(store, query)
+    rows = conn.execute(_LINES_SQL.format(where=clause), params)
     while batch := rows.fetchmany(SIGHTINGS_BATCH):
         if any(line is None for _, line in batch):
             batch = [(record_id, _python_json(store, record_id) if line is None else line) for record_id, line in batch]
@@ -276,6 +327,7 @@ def export_to_path(
     date_field: DateField = "crawled",
     distinct: bool = True,
     all_versions: bool = False,
+    progress: Progress | None = None,
 ) -> int:
     """Export to ``path`` (UTF-8) through a temporary file in the same directory.
 
@@ -291,6 +343,7 @@ def export_to_path(
         date_field: See ``export_jsonl``.
         distinct: See ``export_jsonl``.
         all_versions: See ``export_jsonl``.
+        progress: See ``export_jsonl``.
 
     Returns:
         The number of lines written.
@@ -320,6 +373,7 @@ def export_to_path(
                 date_field=date_field,
                 distinct=distinct,
                 all_versions=all_versions,
+                progress=progress,
             )
             fh.flush()
             os.fsync(fh.fileno())

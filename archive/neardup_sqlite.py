@@ -291,7 +291,7 @@ def reindex(
     params: MinHashParams | None = None,
     *,
     missing_only: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """(Re)build the near-duplicate index of ``archive`` and attach it.
 
@@ -300,7 +300,8 @@ def reindex(
         params: New parameters; None keeps the stored ones (``DEFAULT_PARAMS`` when none are
             stored or they are unreadable).
         missing_only: Only index the records not indexed yet (unless the parameters change).
-        progress: Called with the running count after each batch.
+        progress: Called as ``progress(done, total)`` after each batch: the records indexed so
+            far, and how many this rebuild indexes (one COUNT query, made only for a callback).
 
     Returns:
         The number of records indexed.
@@ -317,7 +318,20 @@ def reindex(
             f"{archive.store.location} has no near-duplicate index to rebuild; use a sqlite archive"
         )
     index = MinHashIndex(archive.store, params, rebuild=True)
-    count = index.rebuild(missing_only=missing_only, progress=progress)
+    report = None
+    if progress is not None:
+        # What rebuild() will index: every record, unless only the missing ones (and the
+        # parameters stay, else it rebuilds everything).
+        if missing_only and not index._stale:
+            total = index.pending()
+        else:
+            total = int(index.conn.execute("SELECT count(*) FROM records").fetchone()[0])
+        callback = progress
+
+        def report(done: int) -> None:
+            callback(done, total)
+
+    count = index.rebuild(missing_only=missing_only, progress=report)
     archive.near_index = index
     return count
 

@@ -310,10 +310,11 @@ def _finish(row: Row, result: Crawl, run: dict[str, Any] | None, why: str) -> No
         result.stats, run
     if result.exit is None:
         row.finish = "timeout"
-        progress = re.findall(r"Crawled (\d+) pages .*?scraped (\d+) items", result.log)
+        # ProgressExtension's line (crawler/extensions.py), which replaced Scrapy's LogStats.
+        progress = re.findall(r"(\d+) pages fetched .*?(\d+) records stored", result.log)
         if progress:
             row.notes.append(f"killed at {result.wall:.0f} s, last progress: {progress[-1][0]} pages, "
-                             f"{progress[-1][1]} items")
+                             f"{progress[-1][1]} records")
     elif run is not None:
         row.finish = run.get("finish_reason") or "never finished"
     else:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from crawler.checks import check_path_creatable, check_settings, check_start_url
+from crawler.checks import LOG_LEVELS, check_path_creatable, check_settings, check_start_url
 from crawler.runner import crawl_error, project_settings, run_crawls, summary_table
 
 logger = logging.getLogger(__name__)
@@ -142,7 +142,14 @@ def cmd_crawl_all(args: argparse.Namespace) -> int:
             start_urls = {s: u for s, u in start_urls.items() if s in args.site}
         if not start_urls:
             raise ValueError("no site has start URLs; pass --start-urls SITE=URL or --start-urls-file FILE")
-        check_settings(project_settings(settings))
+        if args.log_level:
+            settings["LOG_LEVEL"] = args.log_level
+        checked = project_settings(settings)
+        check_settings(checked)
+        stats_file = checked.get("STATS_FILE")
+        if stats_file and len(start_urls) > 1 and "{spider}" not in str(stats_file):
+            raise ValueError(f"STATS_FILE={stats_file} would hold only the last spider's stats; "
+                             "put {spider} in it (e.g. stats/{spider}.json) for one file per spider")
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -222,6 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--concurrency", type=concurrency, default=1, help="spiders running at once (default 1)")
     crawl.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                        help="a Scrapy setting, as with scrapy crawl -s (repeatable)")
+    crawl.add_argument("-L", "--log-level", choices=LOG_LEVELS, type=str.upper,
+                       help="log level (default INFO: no per-request lines; DEBUG logs every request and item)")
     crawl.set_defaults(func=cmd_crawl_all)
 
     demo = sub.add_parser("demo", help="crawl the bundled sample sites into an archive and export it")

@@ -194,6 +194,17 @@ def _folder(value: Any) -> bool:
     return True
 
 
+def _stats_file(value: Any) -> bool:
+    if value == "":
+        return True
+    # Checked as the first spider's file would be: {spider} is a name, never a path of its own.
+    path = Path(str(value).replace("{spider}", "spider"))
+    if str(value).endswith(("/", os.sep)):
+        raise _Reason(f"{value} names a folder", "pass a file path, e.g. stats/{spider}.json")
+    check_path_creatable(path, folder=False)
+    return True
+
+
 def _log_file(value: Any) -> bool:
     if value == "":
         return True
@@ -223,6 +234,7 @@ SETTING_CHECKS: tuple[SettingCheck, ...] = (
     flag("INCREMENTAL_ENABLED"),
     flag("BACKOFF_ENABLED"),
     flag("CRAWL_RUNS_ENABLED"),
+    number("PROGRESS_INTERVAL"),
     flag("EXTRACT_FAVOR_PRECISION"),
     # --- Scrapy's ---------------------------------------------------------------------------
     integer("CONCURRENT_REQUESTS", minimum=1),
@@ -259,6 +271,8 @@ SETTING_CHECKS: tuple[SettingCheck, ...] = (
     SettingCheck("ARCHIVE_URI", _raw, _archive_uri, "sqlite:///relative/path.db or sqlite:////absolute/path.db"),
     SettingCheck("LOG_FILE", _raw, _log_file, "a file in an existing, writable folder"),
     SettingCheck("JOBDIR", _raw, _folder, "a writable folder (created if missing)"),
+    SettingCheck("STATS_FILE", _raw, _stats_file,
+                 "a writable file path (its folder created if missing; {spider}: the spider's name)"),
 )
 
 

@@ -112,12 +112,22 @@ ADDONS = {"crawler.addons.CassetteAddon": 0}
 
 # --- Crawl runs (project settings) -------------------------------------------------------------
 EXTENSIONS = {
+    # Replaced by ProgressExtension, which also names the spider and counts records and errors.
+    "scrapy.extensions.logstats.LogStats": None,
+    "crawler.extensions.ProgressExtension": 0,
     "crawler.extensions.CrawlRunExtension": 500,
     # Ctrl-C / SIGTERM drop the requests still queued in slowed-down slots (crawler/stopping.py).
     "crawler.stopping.FastStopExtension": 510,
+    # Last: it writes the stats the others (and Scrapy's CoreStats) set as the spider closes.
+    "crawler.extensions.StatsFileExtension": 1000,
 }
 # Log every run (start, end, finish reason, counts) in the archive: python -m archive runs.
 CRAWL_RUNS_ENABLED = True
+# Seconds between progress lines, and between updates of a running crawl's counts in the run
+# log (0: neither; the run log then gets its counts at the end).
+PROGRESS_INTERVAL = 30.0
+# Write the final stats of each crawl here as JSON ({spider}: the spider's name); empty: off.
+STATS_FILE = ""
 
 # --- Incremental crawls (project settings) ---------------------------------------------------
 # Re-runs skip archived document pages seen recently and revalidate older ones (304 = unchanged).

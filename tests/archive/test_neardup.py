@@ -422,9 +422,9 @@ def test_reindex_with_new_parameters_rebuilds_everything(archive) -> None:
     archive.add(_doc(BAINA, SAFETY))
     archive.add(_doc(JUYOU, SAFETY, "juyou"))  # exact: marked, not hashed
     archive.add(_doc(HUIWEN, RURAL, "huiwen"))
-    seen: list[int] = []
-    assert reindex(archive, MinHashParams.tuned(0.6), progress=seen.append) == 3
-    assert seen == [3]
+    seen: list[tuple[int, int]] = []
+    assert reindex(archive, MinHashParams.tuned(0.6), progress=lambda done, total: seen.append((done, total))) == 3
+    assert seen[-1] == (3, 3)
     index = archive.near_index
     assert isinstance(index, MinHashIndex)
     assert index.params.threshold == 0.6
