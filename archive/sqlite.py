@@ -50,6 +50,13 @@ DEFAULT_BUSY_TIMEOUT = 30.0
 
 _COLUMNS = ", ".join(FIELDS)
 _SELECT = f"SELECT {_COLUMNS} FROM records"  # noqa: S608 - constant column names
+# One statement, so the seq is taken atomically even outside a transaction; max(seq) is one
+# step down the seq index, not a scan (taken twice: for the rowid, and the seq itself).
+_NEXT_SEQ = "(SELECT coalesce(max(seq), 0) + 1 FROM records)"
+_INSERT = (
+    f"INSERT INTO records (rowid, seq, {_COLUMNS}) "  # noqa: S608 - constant names
+    f"VALUES ({_NEXT_SEQ}, {_NEXT_SEQ}, {', '.join('?' for _ in FIELDS)})"
+)
 
 # Raised by SQLite for what the caller did, not for what the disk did: left as they are.
 _CALLER_ERRORS = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)
@@ -320,19 +327,43 @@ class SqliteStore:
     def _migrate(self, version: int) -> None:
         if version >= len(MIGRATIONS):  # versions are 1..n (``migration`` enforces it)
             return
-        with self.transaction():
-            # Another process may have migrated the file between our read and the write lock
-            # (two spiders opening a new archive at once): read the version again under the lock.
-            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-            pending = [m for m in MIGRATIONS if m.version > version]
-            for step in pending:
-                logger.info(
-                    "archive %s: applying migration %d (%s)", self.path, step.version, step.name
-                )
-                step.apply(self.conn)
-            if pending:
-                # PRAGMA takes no parameters; the value is an int from MIGRATIONS.
-                self.conn.execute(f"PRAGMA user_version = {pending[-1].version:d}")
+        # SQLite ignores PRAGMA foreign_keys inside a transaction: a step that rebuilds a table
+        # others refer to needs enforcement off before BEGIN (see ``Migration``).
+        unchecked = any(m.foreign_keys_off for m in MIGRATIONS if m.version > version)
+        if unchecked:
+            self.conn.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with self.transaction():
+                # Another process may have migrated the file between our read and the write lock
+                # (two spiders opening a new archive at once): read the version again under the lock.
+                version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+                pending = [m for m in MIGRATIONS if m.version > version]
+                for step in pending:
+                    logger.info(
+                        "archive %s: applying migration %d (%s)", self.path, step.version, step.name
+                    )
+                    step.apply(self.conn)
+                if pending:
+                    # PRAGMA takes no parameters; the value is an int from MIGRATIONS.
+                    self.conn.execute(f"PRAGMA user_version = {pending[-1].version:d}")
+                if any(m.foreign_keys_off for m in pending):
+                    self._check_foreign_keys(pending[-1].version)
+        finally:
+            if unchecked:
+                self.conn.execute("PRAGMA foreign_keys=ON")
+
+    def _check_foreign_keys(self, version: int) -> None:
+        # Run in the migration transaction, so a failure rolls the whole migration back.
+        problems = self.conn.execute("PRAGMA foreign_key_check").fetchmany(4)
+        if problems:
+            found = ", ".join(f"{table} row {rowid} -> {parent}" for table, rowid, parent, _fk in problems[:3])
+            more = " and more" if len(problems) > 3 else ""
+            raise CorruptArchive(
+                f"archive {self.path} has rows that refer to rows that are not there ({found}{more}), so it was "
+                f"not migrated to schema version {version} and is unchanged; list them with: "
+                f'sqlite3 {self.path} "PRAGMA foreign_key_check", then delete or repair them, '
+                f"or {recover_hint(self.path)}"
+            )
 
     @property
     def schema_version(self) -> int:
@@ -551,16 +582,17 @@ class SqliteStore:
         return _record(row) if row else None
 
     def insert(self, record: Record) -> None:
-        """Store a new record (call inside ``transaction()``)."""
+        """Store a new record (call inside ``transaction()``).
+
+        Its ``seq`` is one more than the highest stored, and its rowid the same number (see
+        migration 7): the write lock the transaction holds keeps two writers from taking the
+        same one, and records are never deleted, so a seq is never given twice.
+        """
         values = record.to_dict()
         values["keywords"] = json.dumps(record.keywords, ensure_ascii=False)
         values["extra"] = json.dumps(record.extra, ensure_ascii=False, sort_keys=True)
         values["truncated"] = int(record.truncated)
-        marks = ", ".join("?" for _ in FIELDS)
-        self.conn.execute(
-            f"INSERT INTO records ({_COLUMNS}) VALUES ({marks})",  # noqa: S608 - constant names
-            [values[name] for name in FIELDS],
-        )
+        self.conn.execute(_INSERT, [values[name] for name in FIELDS])
 
     def add_sighting(self, record_id: str, url: str, seen_at: str) -> None:
         """Note that ``url`` was seen holding record ``record_id`` at ``seen_at``.
