@@ -10,8 +10,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -23,7 +21,7 @@ from twisted.internet.task import LoopingCall
 
 from archive import Archive, ArchiveError, Capture, open_archive
 from archive.store import NEAR_DUP_INDEXES, parse_uri
-from crawler.extract.dates import parse_date
+from crawler.extract.fields import normalize_fields
 from crawler.stopping import stop_crawl
 
 if TYPE_CHECKING:
@@ -34,9 +32,6 @@ if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
-
-_INLINE_SPACE = re.compile(r"[ \t\u00a0\u3000]+")
-
 
 class _CountingPipeline:
     """A pipeline that only needs the crawl's stats collector."""
@@ -69,24 +64,19 @@ class ValidationPipeline(_CountingPipeline):
 
 
 class NormalizePipeline(_CountingPipeline):
-    """Puts every field in its canonical form (the schema the archive and exports share).
+    """Puts every field in its canonical form (`crawler.extract.fields.normalize_fields`).
 
-    Paragraphs are trimmed and empty ones dropped, runs of inline spaces folded (masks such as
-    `***` and `xx` are untouched), keywords trimmed and de-duplicated, and a published_at that is
-    not ISO 8601 re-parsed or nulled.
+    A published_at that does not parse is nulled and counted (`normalize/bad_date`).
     """
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        lines = (unicodedata.normalize("NFC", line).strip() for line in adapter["text"].split("\n"))
-        adapter["text"] = "\n".join(_INLINE_SPACE.sub(" ", line) for line in lines if line)
-        adapter["title"] = _INLINE_SPACE.sub(" ", str(adapter.get("title") or "")).strip()
-        keywords = (str(k).strip() for k in adapter.get("keywords") or ())
-        adapter["keywords"] = list(dict.fromkeys(k for k in keywords if k))
-        published = adapter.get("published_at")
-        if published and parse_date(published) is None:
+        names = ("text", "title", "keywords", "published_at")
+        fields, bad_date = normalize_fields({name: adapter.get(name) for name in names})
+        if bad_date:
             self.stats.inc_value("normalize/bad_date")
-            adapter["published_at"] = None
+        for name in names:
+            adapter[name] = fields[name]
         return item
 
 
