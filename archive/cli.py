@@ -26,6 +26,7 @@ from archive.export import export_binary, export_jsonl, export_to_path
 from archive.neardup import DEFAULT_PARAMS, MinHashParams
 from archive.neardup_sqlite import MinHashIndex, reindex
 from archive.progress import as_callback
+from archive.reextract import DEFAULT_EXTRACTOR, load_extractor, reextract
 from archive.sqlite import SqliteStore
 from archive.store import DEFAULT_URI, open_archive, parse_uri
 
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "build_parser", "cmd_export", "cmd_reindex", "cmd_search", "cmd_show", "cmd_stats", "main",
+    "build_parser", "cmd_export", "cmd_reextract", "cmd_reindex", "cmd_search", "cmd_show", "cmd_stats", "main",
 ]
 
 
@@ -240,6 +241,28 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reextract(args: argparse.Namespace) -> int:
+    """Read the stored captures again with the current extractor; store what now reads differently."""
+    since = _parse_day(args.since, "--since")
+    until = _parse_day(args.until, "--until")
+    ids = [part for value in args.ids for part in value.replace(",", " ").split()]
+    extractor = load_extractor(args.extractor)
+    # The near-duplicate index is attached: a text that changed is deduplicated like a crawled one.
+    with open_archive(_archive_uri(args), create=False) as archive:
+        if isinstance(archive.store, SqliteStore):
+            archive.store.check()
+        with as_callback("re-extracting", unit="record", quiet=args.quiet) as progress:
+            summary = reextract(
+                archive, extractor, site=args.site, since=since, until=until, ids=ids,
+                dry_run=args.dry_run, progress=progress,
+            )
+    for change in summary.changed:
+        new = change.new_id or "(dry run)"
+        print(f"{change.old_id} -> {new}  {change.url}  {', '.join(change.fields)}")
+    print(summary.line(dry_run=args.dry_run))
+    return 0
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     """Print the hits of a full-text query, best first (or as JSON lines with --json)."""
     since = _parse_day(args.since, "--since")
@@ -435,6 +458,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="JSON lines: id, url, title, site, published_at, snippet, dup_of"
     )
     find.set_defaults(func=cmd_search)
+
+    again = sub.add_parser("reextract", help="re-extract the stored captures; new versions where they read differently")
+    again.add_argument("--archive", metavar="URI", help=archive_help)
+    again.add_argument("--site", help="only this site key")
+    again.add_argument("--since", metavar="YYYY-MM-DD", help="only records crawled on or after this day")
+    again.add_argument("--until", metavar="YYYY-MM-DD", help="only records crawled on or before this day")
+    again.add_argument("--ids", action="append", default=[], metavar="ID[,ID]",
+                       help="only these records (the latest version of their URL); repeatable")
+    again.add_argument("--dry-run", action="store_true", help="compare and list the changes, write nothing")
+    again.add_argument("--extractor", default=DEFAULT_EXTRACTOR, metavar="MODULE:FACTORY",
+                       help=f"what reads a record's captures (default: {DEFAULT_EXTRACTOR})")
+    again.add_argument("-q", "--quiet", action="store_true", help=_QUIET_HELP)
+    again.set_defaults(func=cmd_reextract)
 
     stats = sub.add_parser("stats", help="count records per site and per month")
     stats.add_argument("--archive", metavar="URI", help=archive_help)

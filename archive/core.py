@@ -13,7 +13,8 @@ from archive import crawlstate
 from archive.dedup import content_hash, first_copy_key
 from archive.errors import ArchiveError, RecordNotFound
 from archive.export import export_jsonl as _export_jsonl
-from archive.records import UTC_TIMESTAMP, Record, RecordQuery, record_id
+from archive.records import UTC_TIMESTAMP, Record, RecordQuery
+from archive.records import record_id as record_id_of
 
 if TYPE_CHECKING:
     import sqlite3
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DOC_FIELDS", "AddResult", "AddStatus", "Archive", "MatchKind"]
+__all__ = ["DOC_FIELDS", "REVISED_FIELDS", "AddResult", "AddStatus", "Archive", "MatchKind"]
 
 AddStatus = Literal["new", "duplicate", "changed", "unchanged", "alias"]
 MatchKind = Literal["exact", "near"]
@@ -51,6 +52,11 @@ DOC_FIELDS: dict[str, Any] = {
     "extra": None,
     "crawled_at": None,
 }
+
+#: The fields ``Archive.revise`` may change: what extraction reads from a page.
+REVISED_FIELDS: tuple[str, ...] = (
+    "title", "published_at", "text", "category", "source", "keywords", "truncated", "collection", "extra",
+)
 
 
 @dataclass(frozen=True)
@@ -182,7 +188,7 @@ class Archive:
         values = _doc_values(doc)
         chash = content_hash(values["text"])
         url = values["url"]
-        rid = record_id(url, chash)
+        rid = record_id_of(url, chash)
         seen_at = values.pop("crawled_at")
         with self.store.transaction():
             existing = self.store.find(url, chash)
@@ -236,6 +242,76 @@ class Archive:
         status: AddStatus = "changed" if changed else "duplicate" if root is not None else "new"
         logger.debug("%s %s (%s, dup_of=%s, %s)", status, record.url, rid, dup_of, match)
         return AddResult(record, status, match, previous_root)
+
+    def revise(self, record_id: str, fields: Mapping[str, Any], *, reason: str = "reextract") -> AddResult:
+        """Store ``fields`` as a new version of a record's URL, dated now, if they differ from it.
+
+        For a better extraction of what is already stored (``python -m archive reextract``):
+        the archive never rewrites a record, so a different reading is a version of its own,
+        with ``extra["version_reason"] = reason``, the old version's captures, and a sighting
+        now (so it is the URL's latest version, and the search index follows it).
+
+        - Nothing differs (the fields of ``REVISED_FIELDS``; ``extra`` compared without its
+          ``version_reason``): nothing is written (``"unchanged"``).
+        - The text differs: stored as ``add`` stores a page whose text changed (``"changed"``),
+          deduplicated against the other URLs' records; the old version keeps its duplicates
+          (their text is the old one's). A text the URL held before comes back as a sighting of
+          that version (``"unchanged"``; ``latest`` is then that version).
+        - Only metadata differs: a new record with the same text (``"changed"``, its id salted
+          with ``reason`` and the time, as ``url`` + hash names the old one). It takes the old
+          version's place in its document: the old version's root is its root, and when the old
+          version was the root, it becomes the root, and the old version and its duplicates
+          point at it.
+
+        Args:
+            record_id: The version to revise (normally its URL's latest).
+            fields: New values of ``REVISED_FIELDS``; a field left out keeps the old value.
+            reason: Why, stored in ``extra["version_reason"]``.
+
+        Returns:
+            What happened, as for ``add``.
+
+        Raises:
+            RecordNotFound: No record has that id.
+            ValueError: A field that is not in ``REVISED_FIELDS``, or a bad value.
+        """
+        old = self.get(record_id)
+        unknown = sorted(set(fields) - set(REVISED_FIELDS))
+        if unknown:
+            raise ValueError(f"cannot revise {', '.join(unknown)}; pass only {', '.join(REVISED_FIELDS)}")
+        values = _doc_values({
+            **{name: getattr(old, name) for name in REVISED_FIELDS},
+            **fields,
+            "url": old.url,
+            "site": old.site,
+            "crawled_at": _now(),
+        })
+        if _same_reading(old, values):
+            return AddResult(old, "unchanged")
+        values["extra"] = {**values["extra"], "version_reason": reason}
+        captures = self.store.captures(old.id)
+        chash = content_hash(values["text"])
+        if chash != old.content_hash:
+            return self.add(values, captures)
+        seen_at = values.pop("crawled_at")
+        salt = 0
+        rid = record_id_of(old.url, f"{chash}\0{reason}\0{seen_at}")
+        while self.store.get(rid) is not None:  # a second revision within the same second
+            salt += 1
+            rid = record_id_of(old.url, f"{chash}\0{reason}\0{seen_at}\0{salt}")
+        record = Record(id=rid, content_hash=chash, dup_of=old.dup_of, crawled_at=seen_at, **values)
+        with self.store.transaction():
+            self.store.insert(record)
+            self.store.add_sighting(rid, old.url, seen_at)
+            if captures:
+                self.store.add_captures(rid, captures)
+            if old.dup_of is None:
+                _repoint(self._sql(), old.id, rid)
+            if self.near_index is not None:
+                # The text is indexed already (the old version's): only marked as indexed.
+                self.near_index.add(rid, None)
+        logger.debug("revised %s: %s -> %s (%s)", old.url, old.id, rid, reason)
+        return AddResult(record, "changed", "exact" if old.dup_of else None)
 
     def _root(self, record: Record) -> Record:
         # Follow dup_of to the record that is not itself a duplicate. One hop is the invariant;
@@ -608,6 +684,18 @@ def _doc_values(doc: Mapping[str, Any]) -> dict[str, Any]:
                 f"document field {key} must be str or None, got {type(values[key]).__name__}"
             )
     return values
+
+
+def _same_reading(old: Record, values: Mapping[str, Any]) -> bool:
+    """Whether ``values`` (from ``_doc_values``) say what ``old`` says, the reason for a version aside."""
+    for name in REVISED_FIELDS:
+        mine, theirs = getattr(old, name), values[name]
+        if name == "extra":
+            mine = {k: v for k, v in mine.items() if k != "version_reason"}
+            theirs = {k: v for k, v in theirs.items() if k != "version_reason"}
+        if mine != theirs:
+            return False
+    return True
 
 
 class _Root(NamedTuple):

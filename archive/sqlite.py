@@ -561,9 +561,13 @@ class SqliteStore:
         return _record(row) if row else None
 
     def find(self, url: str, content_hash: str) -> Record | None:
-        """Return the record of ``url`` with ``content_hash``, or None."""
+        """Return the newest record of ``url`` with ``content_hash``, or None.
+
+        Newest: a revision (``Archive.revise``) keeps the text and changes metadata, and a later
+        crawl of the same text is a sighting of the revision, not of the version it replaced.
+        """
         row = self.conn.execute(
-            f"{_SELECT} WHERE url = ? AND content_hash = ?", (url, content_hash)
+            f"{_SELECT} WHERE url = ? AND content_hash = ? ORDER BY seq DESC LIMIT 1", (url, content_hash)
         ).fetchone()
         return _record(row) if row else None
 

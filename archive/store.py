@@ -69,7 +69,7 @@ class ArchiveStore(Protocol):
         ...
 
     def find(self, url: str, content_hash: str) -> Record | None:
-        """Return the record of ``url`` with ``content_hash`` or None."""
+        """Return the newest record (highest seq) of ``url`` with ``content_hash``, or None."""
         ...
 
     def has_url(self, url: str) -> bool:

@@ -206,6 +206,17 @@ def test_re_extraction_reads_the_decoded_page_from_the_archive(negotiated: Crawl
 
 
 @pytest.mark.slow  # a subprocess crawl through the real engine
+def test_the_reextract_command_reads_compressed_and_chunked_captures_as_the_crawl_did(negotiated: Crawl) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "archive", "reextract", "--archive", negotiated.uri, "--dry-run"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    count = len(negotiated.records)
+    assert done.stdout.splitlines() == [f"{count} records read: {count} unchanged, 0 would change, 0 failed"]
+
+
+@pytest.mark.slow  # a subprocess crawl through the real engine
 def test_a_br_body_sent_unasked_is_kept_as_sent(br_unasked: Crawl) -> None:
     (response,) = br_unasked.responses()
     headers, body = br_unasked.sent(response["url"], response["accept_encoding"])
