@@ -83,7 +83,8 @@ def _queries(rng: random.Random, texts: list[str], n: int) -> list[str]:
     found = []
     for _ in range(n):
         flat = normalize_for_search(rng.choice(texts))
-        length = rng.randint(2, 6)
+        # Up to 10 characters: long phrases as well as words.
+        length = rng.randint(2, 10)
         if len(flat) <= length:
             continue
         start = rng.randrange(len(flat) - length)
@@ -105,6 +106,17 @@ def test_every_query_returns_exactly_what_a_substring_scan_returns(archive: Arch
         got = [hit.id for hit in archive.search(query, limit=0, distinct=False)]
         assert len(got) == len(set(got))
         assert set(got) == _scan(archive, query), query
+
+
+def test_a_long_term_is_not_found_where_only_its_rarest_pairs_are(archive: Archive) -> None:
+    # 兴战 and 战略 are the rarest pairs of 乡村振兴战略: the second page holds both, apart.
+    for i in range(5):
+        archive.add(make_doc(f"https://a.example/{i}.html", title=f"通知{i}", text="乡村振兴,乡村振兴。"))
+    archive.add(make_doc("https://a.example/true.html", title="讲话", text="实施乡村振兴战略。"))
+    archive.add(make_doc("https://a.example/false.html", title="讲话", text="振兴战线上的乡村,作战略图。"))
+    for order in ("rank", "newest"):
+        assert [hit.url for hit in archive.search("乡村振兴战略", order=order)] == ["https://a.example/true.html"]
+    assert [hit.url for hit in archive.search("乡村振兴战略", limit=0)] == ["https://a.example/true.html"]
 
 
 def test_top_hits_are_ranked_with_title_matches_first(archive: Archive) -> None:
