@@ -11,13 +11,12 @@ from urllib.parse import urlsplit
 
 from archive import crawlstate
 from archive.dedup import content_hash, first_copy_key
-from archive.errors import ArchiveError, RecordNotFound
+from archive.errors import RecordNotFound
 from archive.export import export_jsonl as _export_jsonl
 from archive.records import UTC_TIMESTAMP, Record, RecordQuery
 from archive.records import record_id as record_id_of
 
 if TYPE_CHECKING:
-    import sqlite3
     from collections.abc import Callable, Iterator, Mapping, Sequence
     from datetime import date
     from types import TracebackType
@@ -202,10 +201,10 @@ class Archive:
                 alias = self._same_host_record(url, chash, values["title"])
                 if alias is not None:
                     # Seen here before: as for any URL that still holds its text, a sighting only.
-                    again = _sighted_at(self._sql(), alias.id, url)
+                    again = self.store.sighted_at(alias.id, url)
                     self.store.add_sighting(alias.id, url, seen_at)
                     if captures and not again:
-                        _add_more_captures(self.store, self._sql(), alias.id, captures)
+                        self.store.add_more_captures(alias.id, captures)
                     logger.debug("alias %s of %s (%s, again=%s)", url, alias.url, alias.id, again)
                     return AddResult(alias, "unchanged" if again else "alias")
             root: _Root | None = None
@@ -235,7 +234,7 @@ class Archive:
             if captures:
                 self.store.add_captures(rid, captures)
             if previous_root is not None:
-                moved = _repoint(self._sql(), previous_root, rid)
+                moved = self.store.repoint(previous_root, rid)
                 logger.debug("%s sorts before root %s: %d record(s) re-pointed", rid, previous_root, moved)
             if self.near_index is not None:
                 self.near_index.add(rid, sketch)
@@ -306,7 +305,7 @@ class Archive:
             if captures:
                 self.store.add_captures(rid, captures)
             if old.dup_of is None:
-                _repoint(self._sql(), old.id, rid)
+                self.store.repoint(old.id, rid)
             if self.near_index is not None:
                 # The text is indexed already (the old version's): only marked as indexed.
                 self.near_index.add(rid, None)
@@ -328,9 +327,7 @@ class Archive:
     def _root_of(self, record_id: str) -> _Root:
         # Only the columns the first-copy rule needs: they are stored before the text, so its
         # overflow pages are not read (a near match is on the hot path of every crawl).
-        row = self._sql().execute(
-            "SELECT id, url, published_at FROM records WHERE id = ?", (record_id,)
-        ).fetchone()
+        row = self.store.root_fields(record_id)
         if row is None:
             raise RecordNotFound(f"the near-duplicate index names {record_id!r}, which is not stored; "
                                  "rebuild it with `python -m archive reindex`")
@@ -340,10 +337,7 @@ class Archive:
         host = _host(url)
         if host is None:
             return None
-        rows = self._sql().execute(
-            "SELECT id, url FROM records WHERE content_hash = ? AND title = ? ORDER BY seq",
-            (chash, title),
-        )
+        rows = self.store.records_with_text(chash, title)
         for other_id, other_url in rows:
             if _host(other_url) == host:
                 return self.store.get(other_id)
@@ -407,20 +401,12 @@ class Archive:
         root = self._root(self.get(record_id))
         return self.store.document_sightings(root.id)
 
-    def _sql(self) -> sqlite3.Connection:
-        # Crawl state, aliases and re-rooting use SQLite tables and queries beside the records
-        # (archive.crawlstate, the helpers at the end of this module) that ArchiveStore lacks.
-        conn: sqlite3.Connection | None = getattr(self.store, "conn", None)
-        if conn is None:
-            raise ArchiveError(f"{self.store.location} is not a SQLite store; use a sqlite:// archive")
-        return conn
-
     def page_state(self, url: str) -> PageState | None:
         """What the archive knows of a fetched page (its records' last sighting, validators).
 
         A compilation page is known by its parts' records (``PAGE#part-N``).
         """
-        return crawlstate.page_state(self._sql(), url)
+        return self.store.page_state(url)
 
     def touch(self, url: str, seen_at: str | None = None) -> int:
         """Record that a page was seen unchanged (a 304): a sighting of each of its latest records.
@@ -433,8 +419,7 @@ class Archive:
         """
         when = seen_at or _now()
         with self.store.transaction():
-            conn = self._sql()
-            urls = crawlstate.record_urls(conn, url) or _sighted_urls(conn, url)
+            urls = self.store.page_urls(url)
             latest = [(page_url, self.store.latest(page_url)) for page_url in urls]
             for page_url, record in latest:
                 if record is not None:
@@ -445,21 +430,21 @@ class Archive:
         """Log the start of a crawl run (committed at once, with a batch in progress); returns its run id."""
         run_id = crawlstate.new_run_id()
         with self.store.transaction():
-            crawlstate.start_run(self._sql(), run_id, spider, started_at or _now())
+            self.store.start_run(run_id, spider, started_at or _now())
         self.store.commit()
         return run_id
 
     def update_run(self, run_id: str, counts: Mapping[str, Any]) -> bool:
         """Store the counts of a run in progress (committed at once); False if it is unknown or finished."""
         with self.store.transaction():
-            updated = crawlstate.update_run(self._sql(), run_id, counts)
+            updated = self.store.update_run(run_id, counts)
         self.store.commit()
         return updated
 
     def finish_run(self, run_id: str, finish_reason: str, counts: Mapping[str, Any]) -> None:
         """Log how a crawl run ended and what it did (see ``crawlstate.RUN_COUNTS``), committed at once."""
         with self.store.transaction():
-            crawlstate.finish_run(self._sql(), run_id, _now(), finish_reason, counts)
+            self.store.finish_run(run_id, _now(), finish_reason, counts)
         self.store.commit()
 
     def commit(self) -> None:
@@ -480,7 +465,7 @@ class Archive:
 
     def runs(self, *, spider: str | None = None, limit: int | None = None) -> list[Run]:
         """Crawl runs, newest first."""
-        return crawlstate.list_runs(self._sql(), spider=spider, limit=limit)
+        return self.store.runs(spider=spider, limit=limit)
 
     def captures(self, record_id: str) -> list[Capture]:
         """Return the raw captures of a record, byte-identical to what was added, in order.
@@ -719,63 +704,3 @@ def _host(url: str) -> tuple[str, int | None] | None:
     if not parts.hostname:
         return None
     return parts.hostname, None if port in (80, 443) else port
-
-
-# The helpers below need queries ArchiveStore does not offer; each is a candidate SqliteStore
-# method. They use only indexed lookups: records.id (unique), records_dup_of, records_url,
-# sightings_url, the rowid of minhash and record_captures.
-
-
-def _repoint(conn: sqlite3.Connection, old_root: str, new_root: str) -> int:
-    """Make ``new_root`` the root of ``old_root``'s document; return how many records moved.
-
-    The old root and every record whose ``dup_of`` was it get ``dup_of`` = ``new_root`` (one hop
-    stays the invariant), and their near-duplicate signatures get its seq as their root, so that
-    the index names the new root.
-    """
-    moved = conn.execute("UPDATE records SET dup_of = ? WHERE dup_of = ?", (new_root, old_root)).rowcount
-    moved += conn.execute("UPDATE records SET dup_of = ? WHERE id = ?", (new_root, old_root)).rowcount
-    conn.execute(
-        "UPDATE minhash SET root = (SELECT seq FROM records WHERE id = ?) "
-        "WHERE seq IN (SELECT seq FROM records WHERE dup_of = ?)",
-        (new_root, new_root),
-    )
-    return int(moved)
-
-
-def _add_more_captures(
-    store: ArchiveStore, conn: sqlite3.Connection, record_id: str, captures: Sequence[Capture]
-) -> None:
-    """Link ``captures`` to a record that has captures already, after them in its order.
-
-    ``add_captures`` numbers a record's captures from 0 (their order is how a multi-page document
-    is put together again), so the new links are moved after the existing ones.
-    """
-    offset = conn.execute(
-        "SELECT coalesce(max(seq) + 1, 0) FROM record_captures WHERE record_id = ?", (record_id,)
-    ).fetchone()[0]
-    last_link = conn.execute("SELECT coalesce(max(rowid), 0) FROM record_captures").fetchone()[0]
-    store.add_captures(record_id, captures)
-    if offset:
-        conn.execute(
-            "UPDATE record_captures SET seq = seq + ? WHERE record_id = ? AND rowid > ?",
-            (offset, record_id, last_link),
-        )
-
-
-def _sighted_at(conn: sqlite3.Connection, record_id: str, url: str) -> bool:
-    """Whether ``record_id`` was sighted at ``url``."""
-    row = conn.execute(
-        "SELECT 1 FROM sightings WHERE url = ? AND record_id = ? LIMIT 1", (url, record_id)
-    ).fetchone()
-    return row is not None
-
-
-def _sighted_urls(conn: sqlite3.Connection, url: str) -> list[str]:
-    """The URLs a page was sighted at (itself, or its compilation parts), for a page with no record."""
-    page = url.split("#", 1)[0]
-    rows = conn.execute(
-        "SELECT DISTINCT url FROM sightings WHERE url = ? OR (url >= ? AND url < ?)",
-        (page, page + "#part-", page + "#part-\U0010ffff"),
-    ).fetchall()
-    return [row[0] for row in rows]

@@ -1,7 +1,8 @@
 """What the crawler asks the archive between runs: page state for revisits, and the run log.
 
-SQLite-specific, like the near-duplicate index: these read and write the store's own tables
-(``captures``, ``sightings``, ``runs``) through its connection.
+Each store calls these through its own methods (``page_state``, ``start_run``, ``runs``, ...):
+the statements are portable SQL over the stores' ``captures``, ``sightings`` and ``runs`` tables,
+and ``PostgresStore`` runs them through a connection that takes SQLite's placeholders.
 
 The run log is honest about runs that never finished: each run records the process id and host
 that started it, and a run whose process is gone (killed outright, out of memory, power cut) is
@@ -219,19 +220,23 @@ def mark_run_finished(
     """
     # Imported here: archive.sqlite and archive.store import this module.
     from archive.sqlite import SqliteStore
-    from archive.store import parse_uri
+    from archive.store import STORE_SCHEMES, ArchiveStore, parse_uri
 
     when = finished_at or _utc_now()
-    _, location = parse_uri(os.fspath(archive))
-    store = SqliteStore(location, create=False, read_only=False, busy_timeout=busy_timeout)
+    scheme, location = parse_uri(os.fspath(archive))
+    store: ArchiveStore
+    if scheme == "sqlite":
+        store = SqliteStore(location, create=False, read_only=False, busy_timeout=busy_timeout)
+    else:
+        store = STORE_SCHEMES[scheme](location, create=False)
     try:
         with store.transaction():
-            if finish_run(store.conn, run_id, when, finish_reason, counts):
+            if store.finish_run(run_id, when, finish_reason, counts):
                 return True
             if spider is None:
                 return False
-            start_run(store.conn, run_id, spider, when)
-            return finish_run(store.conn, run_id, when, finish_reason, counts or {})
+            store.start_run(run_id, spider, when)
+            return store.finish_run(run_id, when, finish_reason, counts or {})
     finally:
         store.close()
 
@@ -303,6 +308,11 @@ def list_runs(conn: sqlite3.Connection, *, spider: str | None = None, limit: int
         )
         for row in conn.execute(sql, args).fetchall()
     ]
+
+
+def process_gone(pid: int, token: str | None) -> bool:
+    """Whether the process ``pid`` of this host (started at ``token``) that logged a run is gone."""
+    return not _process_alive(pid, token)
 
 
 def _utc_now() -> str:

@@ -15,7 +15,7 @@ import functools
 import logging
 import time
 from dataclasses import asdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -30,17 +30,68 @@ from archive.neardup import (
     signature,
 )
 from archive.neardup_memory import BandTable, Batch, release_free_memory
-from archive.sqlite import SqliteStore
 
 if TYPE_CHECKING:
-    import sqlite3
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
+    from contextlib import AbstractContextManager
 
     from archive.core import Archive
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MinHashIndex", "reindex"]
+__all__ = ["IndexedStore", "MinHashIndex", "SqlConnection", "reindex"]
+
+
+class SqlCursor(Protocol):
+    """The cursor methods the index uses (``sqlite3.Cursor`` and psycopg's have them)."""
+
+    def fetchone(self) -> Any:
+        """The next row, or None."""
+        ...
+
+    def fetchall(self) -> list[Any]:
+        """The remaining rows."""
+        ...
+
+    def fetchmany(self, size: int = ..., /) -> list[Any]:
+        """Up to ``size`` more rows."""
+        ...
+
+
+class SqlConnection(Protocol):
+    """A connection taking SQLite's ``?`` placeholders: SQLite's own, or ``PostgresStore``'s adapter."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> SqlCursor:
+        """Run one statement."""
+        ...
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> Any:
+        """Run one statement for each parameter set."""
+        ...
+
+
+class IndexedStore(Protocol):
+    """What the index needs of a store: its connection and its transactions."""
+
+    location: str
+
+    @property
+    def conn(self) -> SqlConnection:
+        """The store's connection (the index's statements are portable SQL)."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """One atomic write."""
+        ...
+
+    @property
+    def transaction_id(self) -> int | None:
+        """The transaction block in progress (None outside one)."""
+        ...
+
+    def on_rollback(self, undo: Callable[[], None]) -> None:
+        """Call ``undo`` if the block in progress rolls back."""
+        ...
 
 
 class MinHashIndex:
@@ -63,11 +114,11 @@ class MinHashIndex:
     """
 
     def __init__(
-        self, store: SqliteStore, params: MinHashParams | None = None, *, rebuild: bool = False
+        self, store: IndexedStore, params: MinHashParams | None = None, *, rebuild: bool = False
     ) -> None:
         """Open the index; see the class docstring."""
         self.store = store
-        self.conn: sqlite3.Connection = store.conn
+        self.conn: SqlConnection = store.conn
         unreadable = False
         try:
             stored = MinHashParams.from_meta(_read_meta(self.conn))
@@ -213,7 +264,8 @@ class MinHashIndex:
     def _insert(self, seq: int, root: int, sketch: Sketch | None) -> None:
         if sketch is not None:
             self.conn.execute(
-                "INSERT OR REPLACE INTO minhash (seq, root, signature) VALUES (?, ?, ?)",
+                "INSERT INTO minhash (seq, root, signature) VALUES (?, ?, ?) "
+                "ON CONFLICT (seq) DO UPDATE SET root = excluded.root, signature = excluded.signature",
                 (seq, root, sketch.signature.astype(self._dtype, copy=False).tobytes()),
             )
         self.conn.execute("DELETE FROM minhash_pending WHERE seq = ?", (seq,))
@@ -313,7 +365,11 @@ def reindex(
         >>> with open_archive("sqlite:///data/archive.db", near_dup=False) as a:  # doctest: +SKIP
         ...     reindex(a, MinHashParams.tuned(0.6))
     """
-    if not isinstance(archive.store, SqliteStore):
+    # Imported here: both stores' modules are heavier than this one, and the PostgreSQL one is optional.
+    from archive.postgres import PostgresStore
+    from archive.sqlite import SqliteStore
+
+    if not isinstance(archive.store, SqliteStore | PostgresStore):
         raise ArchiveError(
             f"{archive.store.location} has no near-duplicate index to rebuild; use a sqlite archive"
         )
@@ -355,9 +411,10 @@ _STATE_SQL = (
     "SELECT (SELECT max(seq) FROM minhash), "
     "(SELECT value FROM archive_meta WHERE key = 'minhash.generation')"
 )
+# Portable SQL (SQLite >= 3.24 and PostgreSQL both have this upsert): the index runs on both stores.
 _BUMP_GENERATION_SQL = (
-    "INSERT OR REPLACE INTO archive_meta (key, value) VALUES ('minhash.generation', "
-    "coalesce((SELECT CAST(value AS INTEGER) FROM archive_meta WHERE key = 'minhash.generation'), 0) + 1)"
+    "INSERT INTO archive_meta (key, value) VALUES ('minhash.generation', '1') ON CONFLICT (key) "
+    "DO UPDATE SET value = CAST(CAST(archive_meta.value AS INTEGER) + 1 AS TEXT)"
 )
 _LOAD_BATCH = 20_000
 
@@ -368,11 +425,11 @@ _MATCHES_SQL = (
 )
 
 
-def _read_meta(conn: sqlite3.Connection) -> dict[str, str]:
+def _read_meta(conn: SqlConnection) -> dict[str, str]:
     return dict(conn.execute("SELECT key, value FROM archive_meta").fetchall())
 
 
-def _write_params(conn: sqlite3.Connection, params: MinHashParams) -> None:
+def _write_params(conn: SqlConnection, params: MinHashParams) -> None:
     conn.execute("DELETE FROM archive_meta WHERE key LIKE 'neardup.%'")
     conn.executemany(
         "INSERT INTO archive_meta (key, value) VALUES (?, ?)", sorted(params.to_meta().items())

@@ -19,7 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, cast
 
-from archive import search
+from archive import crawlstate, search
 from archive._warc import WARC_MAX_BYTES, WarcDir, WarcLocation, payload_digest
 from archive.crawlstate import header
 from archive.errors import (
@@ -36,8 +36,9 @@ from archive.migrations import MIGRATIONS
 from archive.records import FIELDS, Record, Sighting
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
+    from archive.crawlstate import PageState, Run
     from archive.records import Capture, RecordQuery
     from archive.search import Order, SearchHit
 
@@ -731,6 +732,98 @@ class SqliteStore:
         total["urls"] = self.conn.execute("SELECT count(DISTINCT url) FROM records").fetchone()[0]
         total["captures"] = self.conn.execute("SELECT count(*) FROM captures").fetchone()[0]
         return {"sites": sites, "months": months, "total": total}
+
+    # -- documents: roots, aliases, re-rooting --------------------------------------------------
+    # What ``Archive.add`` asks beyond records and sightings; indexed lookups only (records.id,
+    # records_dup_of, sightings_url, the rowid of minhash and record_captures).
+
+    def root_fields(self, record_id: str) -> tuple[str, str, str | None] | None:
+        """Return ``(id, url, published_at)`` of a record, without reading its text (None: unknown)."""
+        # Those columns are stored before the text, so its overflow pages are not read (a near
+        # match is on the hot path of every crawl).
+        row = self.conn.execute("SELECT id, url, published_at FROM records WHERE id = ?", (record_id,)).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
+    def records_with_text(self, content_hash: str, title: str) -> list[tuple[str, str]]:
+        """Return ``(id, url)`` of the records with this content hash and title, in storage order."""
+        rows = self.conn.execute(
+            "SELECT id, url FROM records WHERE content_hash = ? AND title = ? ORDER BY seq", (content_hash, title)
+        )
+        return [(rid, url) for rid, url in rows]
+
+    def sighted_at(self, record_id: str, url: str) -> bool:
+        """Whether ``record_id`` was sighted at ``url``."""
+        row = self.conn.execute(
+            "SELECT 1 FROM sightings WHERE url = ? AND record_id = ? LIMIT 1", (url, record_id)
+        ).fetchone()
+        return row is not None
+
+    def repoint(self, old_root: str, new_root: str) -> int:
+        """Make ``new_root`` the root of ``old_root``'s document; return how many records moved.
+
+        The old root and every record whose ``dup_of`` was it get ``dup_of`` = ``new_root`` (one
+        hop stays the invariant), and their near-duplicate signatures get its seq as their root,
+        so that the index names the new root.
+        """
+        moved = self.conn.execute("UPDATE records SET dup_of = ? WHERE dup_of = ?", (new_root, old_root)).rowcount
+        moved += self.conn.execute("UPDATE records SET dup_of = ? WHERE id = ?", (new_root, old_root)).rowcount
+        self.conn.execute(
+            "UPDATE minhash SET root = (SELECT seq FROM records WHERE id = ?) "
+            "WHERE seq IN (SELECT seq FROM records WHERE dup_of = ?)",
+            (new_root, new_root),
+        )
+        return int(moved)
+
+    def add_more_captures(self, record_id: str, captures: Sequence[Capture]) -> None:
+        """Link ``captures`` to a record that has captures already, after them in its order.
+
+        ``add_captures`` numbers a record's captures from 0 (their order is how a multi-page
+        document is put together again), so the new links are moved after the existing ones.
+        """
+        offset = self.conn.execute(
+            "SELECT coalesce(max(seq) + 1, 0) FROM record_captures WHERE record_id = ?", (record_id,)
+        ).fetchone()[0]
+        last_link = self.conn.execute("SELECT coalesce(max(rowid), 0) FROM record_captures").fetchone()[0]
+        self.add_captures(record_id, captures)
+        if offset:
+            self.conn.execute(
+                "UPDATE record_captures SET seq = seq + ? WHERE record_id = ? AND rowid > ?",
+                (offset, record_id, last_link),
+            )
+
+    # -- crawl state and the run log (archive.crawlstate) ---------------------------------------
+
+    def page_state(self, url: str) -> PageState | None:
+        """What the archive knows of a fetched page (see ``Archive.page_state``)."""
+        return crawlstate.page_state(self.conn, url)
+
+    def page_urls(self, url: str) -> list[str]:
+        """The URLs a page's records are at (itself, or its parts), else the URLs it was sighted at."""
+        urls = crawlstate.record_urls(self.conn, url)
+        if urls:
+            return urls
+        page = url.split("#", 1)[0]
+        rows = self.conn.execute(
+            "SELECT DISTINCT url FROM sightings WHERE url = ? OR (url >= ? AND url < ?)",
+            (page, page + "#part-", page + "#part-\U0010ffff"),
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def start_run(self, run_id: str, spider: str, started_at: str) -> None:
+        """Log the start of a crawl run by this process (call inside ``transaction()``)."""
+        crawlstate.start_run(self.conn, run_id, spider, started_at)
+
+    def update_run(self, run_id: str, counts: Mapping[str, Any]) -> bool:
+        """Store the counts of a run in progress; False if it is unknown or finished."""
+        return crawlstate.update_run(self.conn, run_id, counts)
+
+    def finish_run(self, run_id: str, finished_at: str, finish_reason: str, counts: Mapping[str, Any] | None) -> bool:
+        """Log the end of a run (None counts: keep the stored ones); False for an unknown run."""
+        return crawlstate.finish_run(self.conn, run_id, finished_at, finish_reason, counts)
+
+    def runs(self, *, spider: str | None = None, limit: int | None = None) -> list[Run]:
+        """Crawl runs, newest first, a run whose process is gone as ``interrupted``."""
+        return crawlstate.list_runs(self.conn, spider=spider, limit=limit)
 
     # -- captures ------------------------------------------------------------------------------
 

@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from archive.core import Archive
 from archive.errors import InvalidURI, UnknownScheme
 from archive.neardup_sqlite import MinHashIndex
+from archive.postgres import PostgresStore
 from archive.sqlite import SqliteStore
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
     from contextlib import AbstractContextManager
 
+    from archive.crawlstate import PageState, Run
     from archive.dedup import NearDupIndex
     from archive.neardup import MinHashParams
     from archive.records import Capture, Record, RecordQuery, Sighting
@@ -142,6 +144,50 @@ class ArchiveStore(Protocol):
         """Return ``{"sites": {...}, "months": {...}, "total": {...}}`` counts."""
         ...
 
+    def root_fields(self, record_id: str) -> tuple[str, str, str | None] | None:
+        """Return ``(id, url, published_at)`` of a record (what the first-copy rule needs), or None."""
+        ...
+
+    def records_with_text(self, content_hash: str, title: str) -> list[tuple[str, str]]:
+        """Return ``(id, url)`` of the records with this content hash and title, in storage order."""
+        ...
+
+    def sighted_at(self, record_id: str, url: str) -> bool:
+        """Whether ``record_id`` was sighted at ``url``."""
+        ...
+
+    def repoint(self, old_root: str, new_root: str) -> int:
+        """Make ``new_root`` the root of ``old_root``'s document (records and signatures); return how many moved."""
+        ...
+
+    def add_more_captures(self, record_id: str, captures: Sequence[Capture]) -> None:
+        """Link ``captures`` to a record after the captures it has already."""
+        ...
+
+    def page_state(self, url: str) -> PageState | None:
+        """What the archive knows of a fetched page (last sighting, validators), or None."""
+        ...
+
+    def page_urls(self, url: str) -> list[str]:
+        """The URLs a page's records are at (itself, or its compilation parts), else the URLs it was sighted at."""
+        ...
+
+    def start_run(self, run_id: str, spider: str, started_at: str) -> None:
+        """Log the start of a crawl run by this process."""
+        ...
+
+    def update_run(self, run_id: str, counts: Mapping[str, Any]) -> bool:
+        """Store the counts of a run in progress; False if it is unknown or finished."""
+        ...
+
+    def finish_run(self, run_id: str, finished_at: str, finish_reason: str, counts: Mapping[str, Any] | None) -> bool:
+        """Log the end of a run (None counts: keep the stored ones); False for an unknown run."""
+        ...
+
+    def runs(self, *, spider: str | None = None, limit: int | None = None) -> list[Run]:
+        """Crawl runs, newest first; a run whose process is gone is ``interrupted``."""
+        ...
+
     def close(self) -> None:
         """Commit what a batch holds, then release the store."""
         ...
@@ -155,19 +201,27 @@ class StoreFactory(Protocol):
         ...
 
 
-#: Backends by URI scheme.
-STORE_SCHEMES: dict[str, StoreFactory] = {"sqlite": SqliteStore}
+#: Backends by URI scheme (``postgres:`` is libpq's other spelling of ``postgresql:``).
+STORE_SCHEMES: dict[str, StoreFactory] = {
+    "sqlite": SqliteStore,
+    "postgresql": PostgresStore,
+    "postgres": PostgresStore,
+}
+
+#: Schemes whose location is the whole URI (a libpq connection URI), not a path.
+_URI_SCHEMES = frozenset({"postgresql", "postgres"})
 
 
-def _sqlite_near_index(store: ArchiveStore, params: MinHashParams | None) -> NearDupIndex:
-    if not isinstance(store, SqliteStore):
-        raise TypeError(f"a MinHashIndex needs a SqliteStore, not {type(store).__name__}")
+def _minhash_index(store: ArchiveStore, params: MinHashParams | None) -> NearDupIndex:
+    # The index's statements are portable SQL; both stores run them on their own connection.
+    if not isinstance(store, SqliteStore | PostgresStore):
+        raise TypeError(f"a MinHashIndex needs a SqliteStore or PostgresStore, not {type(store).__name__}")
     return MinHashIndex(store, params)
 
 
 #: The near-duplicate index ``open_archive`` attaches, by URI scheme.
 NEAR_DUP_INDEXES: dict[str, Callable[[ArchiveStore, MinHashParams | None], NearDupIndex]] = {
-    "sqlite": _sqlite_near_index
+    scheme: _minhash_index for scheme in STORE_SCHEMES
 }
 
 
@@ -176,6 +230,7 @@ def parse_uri(uri: str) -> tuple[str, str]:
 
     ``sqlite:///data/archive.db`` is the relative path ``data/archive.db``, ``sqlite:////srv/a.db``
     the absolute path ``/srv/a.db``, and a bare path (no ``scheme:``) is a SQLite path.
+    ``postgresql://user@host:5432/db`` is a PostgreSQL archive; its location is the whole URI.
 
     Args:
         uri: The archive URI or path.
@@ -201,6 +256,10 @@ def parse_uri(uri: str) -> tuple[str, str]:
         raise UnknownScheme(
             f"unknown archive scheme {scheme!r}; expected one of {', '.join(sorted(STORE_SCHEMES))}"
         )
+    if scheme in _URI_SCHEMES:
+        if not rest.startswith("//") or not rest[2:].strip("/"):
+            raise InvalidURI(f"archive URI {uri!r} is not a connection URI; write {scheme}://user@host:5432/dbname")
+        return scheme, uri
     if not rest.startswith("//"):
         raise InvalidURI(
             f"archive URI {uri!r} lacks '//'; write {scheme}:///relative/path or {scheme}:////absolute/path"
@@ -227,7 +286,8 @@ def open_archive(
     """Open the archive at ``uri`` with the backend its scheme names.
 
     Args:
-        uri: ``sqlite:///relative.db``, ``sqlite:////absolute.db`` or a bare path (str or Path).
+        uri: ``sqlite:///relative.db``, ``sqlite:////absolute.db``, a bare path (str or Path), or
+            ``postgresql://user@host:5432/db`` (captures then go under ``ARCHIVE_WARC_DIR``).
         create: Create a missing archive (and its parent directories); when false, raise instead.
         near_dup: Attach the archive's own near-duplicate index (``MinHashIndex``); when false,
             ``add`` finds exact duplicates only (its records are indexed by a later

@@ -1,12 +1,22 @@
-"""Shared fixtures of the archive tests: a fresh archive in ``tmp_path`` and a document factory."""
+"""Shared fixtures of the archive tests: a fresh archive on every store, and a document factory.
+
+``archive`` runs each test that takes it on SQLite (a file in ``tmp_path``) and on PostgreSQL
+(a fresh database on the session's server, ``tests.postgres_server``; skipped with the reason
+when no server can be started). A test that is about SQLite itself (the file, PRAGMAs, its
+migrations), or that reopens the archive by its path, is marked ``sqlite_only``.
+"""
 
 from __future__ import annotations
 
+import inspect
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from archive import Archive, open_archive
+from tests.postgres_server import postgres_server, postgres_template, postgres_uri
+
+__all__ = ["postgres_server", "postgres_template", "postgres_uri"]  # fixtures, re-exported for pytest
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -18,9 +28,30 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "archive.db"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: the test is about the SQLite store itself; not run on PostgreSQL")
+
+
+STORES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=STORES)
+def archive_uri(request: pytest.FixtureRequest, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The URI of a fresh, empty archive on each store (its WARC folder in ``tmp_path``)."""
+    if request.param == "sqlite":
+        return str(db_path)
+    if request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("a test of the SQLite store itself")
+    if "db_path" in inspect.signature(request.function).parameters:
+        # It reads or reopens the archive by its file (sqlite3, SqliteStore, the CLI on a path).
+        pytest.skip("the test reaches the archive through its SQLite file (db_path)")
+    monkeypatch.setenv("ARCHIVE_WARC_DIR", str(tmp_path / "archive.warc"))
+    return str(request.getfixturevalue("postgres_uri"))
+
+
 @pytest.fixture
-def archive(db_path: Path) -> Iterator[Archive]:
-    with open_archive(str(db_path)) as opened:
+def archive(archive_uri: str) -> Iterator[Archive]:
+    with open_archive(archive_uri) as opened:
         yield opened
 
 

@@ -187,7 +187,8 @@ def test_corrupt_archive(tmp_path: Path, capsys) -> None:
 def test_unknown_scheme(tmp_path: Path, capsys) -> None:
     assert main(["stats", "--archive", "jsonl:///x"]) == 1
     assert (
-        capsys.readouterr().err == "error: unknown archive scheme 'jsonl'; expected one of sqlite\n"
+        capsys.readouterr().err
+        == "error: unknown archive scheme 'jsonl'; expected one of postgres, postgresql, sqlite\n"
     )
 
 

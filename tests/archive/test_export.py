@@ -55,6 +55,7 @@ def test_unknown_site_lists_the_known_ones(archive: Archive, doc) -> None:
     assert str(info.value) == "unknown site 'x'; the archive has: baina, juyou"
 
 
+@pytest.mark.sqlite_only
 def test_export_to_path_writes_utf8_atomically(archive: Archive, doc, tmp_path: Path) -> None:
     archive.add(doc())
     target = tmp_path / "out.jsonl"
@@ -63,6 +64,7 @@ def test_export_to_path_writes_utf8_atomically(archive: Archive, doc, tmp_path: 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "out.jsonl"]
 
 
+@pytest.mark.sqlite_only
 def test_failed_export_keeps_the_old_file_and_leaves_no_temp(
     archive: Archive, doc, tmp_path: Path, monkeypatch
 ) -> None:
@@ -220,6 +222,7 @@ def tricky(archive: Archive, doc) -> Archive:
     return archive
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("distinct", [True, False])
 @pytest.mark.parametrize("all_versions", [True, False])
 @pytest.mark.parametrize("site", [None, "juyou"])
@@ -235,6 +238,7 @@ def test_sqlite_lines_are_the_bytes_json_dumps_writes(tricky: Archive, distinct,
     assert text.getvalue() == expected
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_lines_in_batches(tricky: Archive, monkeypatch) -> None:
     whole = io.BytesIO()
     export_binary(tricky, whole)

@@ -152,7 +152,7 @@ def test_a_near_copy_published_earlier_takes_over(archive: Archive) -> None:
     index = archive.near_index
     assert index.find(index.sketch(probe), url="https://x.example/") == result.record.id
     assert _minhash_roots(archive) == {BAINA_DATED: BAINA_NEAR, BAINA_NEAR: BAINA_NEAR}
-    with open_archive(archive.store.path) as fresh:
+    with open_archive(archive.store.location) as fresh:
         assert fresh.near_index.find(fresh.near_index.sketch(probe), url="https://x.example/") == result.record.id
 
 
@@ -186,7 +186,7 @@ def test_a_rolled_back_takeover_leaves_the_old_root(archive: Archive) -> None:
 def test_choice_among_matching_documents_follows_the_rule(archive: Archive) -> None:
     # Two documents the index both matches (an exact-only archive stored them unlinked); the one
     # whose root sorts first wins, not the one stored first.
-    with open_archive(archive.store.path, near_dup=False) as exact_only:
+    with open_archive(archive.store.location, near_dup=False) as exact_only:
         exact_only.add(_doc("https://www.zzz.example/1", SAFETY, published_at="2023-03-01"))
         first = exact_only.add(_doc("https://www.aaa.example/1", texts.fill_masks(SAFETY),
                                     published_at="2023-02-01")).record
@@ -206,6 +206,7 @@ def test_a_new_version_never_takes_over_from_its_own_page(archive: Archive) -> N
     assert archive.get(copy.id).dup_of == v1.id
 
 
+@pytest.mark.sqlite_only
 def test_the_re_pointing_queries_use_indexes(archive: Archive) -> None:
     archive.add(_copy(BAINA_DATED))
     archive.add(_copy(JUYOU_UNDATED))

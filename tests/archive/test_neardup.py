@@ -297,6 +297,7 @@ def _table_reads(conn: sqlite3.Connection) -> list[str]:
     return reads
 
 
+@pytest.mark.sqlite_only
 def test_a_lookup_reads_no_record_and_only_new_signatures(archive) -> None:
     root = archive.add(_doc(BAINA, SAFETY)).record
     archive.add(_doc(JUYOU, RURAL, "juyou"))
