@@ -144,6 +144,8 @@ def cmd_crawl_all(args: argparse.Namespace) -> int:
             raise ValueError("no site has start URLs; pass --start-urls SITE=URL or --start-urls-file FILE")
         if args.log_level:
             settings["LOG_LEVEL"] = args.log_level
+        if args.frontier:
+            settings["FRONTIER_URI"] = args.frontier
         checked = project_settings(settings)
         check_settings(checked)
         stats_file = checked.get("STATS_FILE")
@@ -229,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--concurrency", type=concurrency, default=1, help="spiders running at once (default 1)")
     crawl.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                        help="a Scrapy setting, as with scrapy crawl -s (repeatable)")
+    crawl.add_argument("--frontier", metavar="URI",
+                       help="shared frontier (redis://host:port/db): every host running this command "
+                            "works on the same runs (docs/frontier.md)")
     crawl.add_argument("-L", "--log-level", choices=LOG_LEVELS, type=str.upper,
                        help="log level (default INFO: no per-request lines; DEBUG logs every request and item)")
     crawl.set_defaults(func=cmd_crawl_all)

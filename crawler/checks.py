@@ -187,6 +187,21 @@ def _archive_uri(value: Any) -> bool:
     return True
 
 
+def _frontier_uri(value: Any) -> bool:
+    if value == "":
+        return True  # empty: the in-process scheduler
+    if not isinstance(value, str):
+        raise _Reason("not a string")
+    from crawler.frontier import check_frontier_uri
+
+    try:
+        check_frontier_uri(value)
+    except ValueError as exc:
+        reason, _, fix = str(exc).partition("; ")
+        raise _Reason(reason, fix) from None
+    return True
+
+
 def _folder(value: Any) -> bool:
     if value == "":
         return True
@@ -236,6 +251,8 @@ SETTING_CHECKS: tuple[SettingCheck, ...] = (
     flag("CRAWL_RUNS_ENABLED"),
     number("PROGRESS_INTERVAL"),
     flag("EXTRACT_FAVOR_PRECISION"),
+    flag("FRONTIER_HOST_LIMITS"),
+    number("FRONTIER_HEARTBEAT", above=True),
     # --- Scrapy's ---------------------------------------------------------------------------
     integer("CONCURRENT_REQUESTS", minimum=1),
     integer("CONCURRENT_REQUESTS_PER_DOMAIN", minimum=1),
@@ -269,6 +286,7 @@ SETTING_CHECKS: tuple[SettingCheck, ...] = (
     SettingCheck("LOG_LEVEL", _raw, _log_level, f"one of {', '.join(LOG_LEVELS)}"),
     # --- paths, last: the archive URI's check imports the archive package ---------------------
     SettingCheck("ARCHIVE_URI", _raw, _archive_uri, "sqlite:///relative/path.db or sqlite:////absolute/path.db"),
+    SettingCheck("FRONTIER_URI", _raw, _frontier_uri, "redis://host:port/db, rediss://... or unix:///path.sock"),
     SettingCheck("LOG_FILE", _raw, _log_file, "a file in an existing, writable folder"),
     SettingCheck("JOBDIR", _raw, _folder, "a writable folder (created if missing)"),
     SettingCheck("STATS_FILE", _raw, _stats_file,

@@ -109,8 +109,14 @@ class RunDupeFilter(RFPDupeFilter):
         seen = fingerprint in self.seen
         if not seen:
             self.seen.add(fingerprint)
-        if seen and request.url in request.meta.get("redirect_urls", ()) and self.stats is not None:
-            self.stats.inc_value("crawl/page_error")
-            self.stats.inc_value("crawl/redirect_loop")
-            logger.warning("redirect loop: %s leads back to itself", request.meta["redirect_urls"][0])
+        if seen:
+            count_redirect_loop(self.stats, request)
         return seen
+
+
+def count_redirect_loop(stats: StatsCollector | None, request: Request) -> None:
+    """Count a seen request that is a redirect back into its own chain (a -> b -> a) as a page error."""
+    if request.url in request.meta.get("redirect_urls", ()) and stats is not None:
+        stats.inc_value("crawl/page_error")
+        stats.inc_value("crawl/redirect_loop")
+        logger.warning("redirect loop: %s leads back to itself", request.meta["redirect_urls"][0])

@@ -107,8 +107,9 @@ ARCHIVE_COMMIT_ITEMS = 50
 # Seconds an archive batch may wait for its commit, a timer's if no item follows (0: no limit).
 ARCHIVE_COMMIT_SECONDS = 1.0
 
-# Installs the cassette download handler when CASSETTE_PATH is set (see crawler/cassette.py).
-ADDONS = {"crawler.addons.CassetteAddon": 0}
+# Installs the cassette download handler when CASSETTE_PATH is set (see crawler/cassette.py);
+# then, with FRONTIER_URI, the shared frontier's scheduler and host gate (docs/frontier.md).
+ADDONS = {"crawler.addons.CassetteAddon": 0, "crawler.addons.FrontierAddon": 10}
 
 # --- Crawl runs (project settings) -------------------------------------------------------------
 EXTENSIONS = {
@@ -134,6 +135,18 @@ STATS_FILE = ""
 INCREMENTAL_ENABLED = True
 # Days before an archived page is fetched again (a profile's refresh_days overrides it).
 INCREMENTAL_REFRESH_DAYS = 7.0
+
+# --- Shared frontier (project settings; docs/frontier.md) -------------------------------------
+# Redis server holding the crawl's queue and dupefilter (redis://host:port/db); empty: the
+# in-process scheduler. Every process started with it is a worker of the crawl's live run.
+FRONTIER_URI = ""
+# Seconds a worker's heartbeat lasts (a thread of its own renews it every quarter of that): a
+# worker whose heartbeat lapsed is taken for dead, and its in-flight requests are queued again.
+FRONTIER_HEARTBEAT = 15.0
+# Share each host's CONCURRENT_REQUESTS_PER_DOMAIN and delay among the workers through Redis.
+FRONTIER_HOST_LIMITS = True
+# The download handlers the host gate wraps: filled in by FrontierAddon, not set by hand.
+FRONTIER_WRAPPED_HANDLERS: dict[str, str] = {}
 
 # --- Cassettes (offline replay and recording of sites; project settings) -----------------------
 # vcrpy cassette file; set it, with DOWNLOAD_HANDLERS pointing at the cassette handler, to replay.

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from crawler.frontier import missing_driver
 from tests.conftest import ROOT
 
 if TYPE_CHECKING:
@@ -46,6 +47,12 @@ class Case:
     one_line: bool = True
     stream: str = "stderr"
     files: dict[str, str] = field(default_factory=dict)
+
+
+# Without the distributed extra the drivers are what is missing, and the line says so.
+UNREACHABLE = (
+    "(no Redis answers there: " if missing_driver() is None else 'is not installed); pip install -e ".[distributed]"'
+)
 
 
 def crawl(*extra: str, spider: str = "baina") -> tuple[str, ...]:
@@ -107,6 +114,12 @@ CASES = [
     setting("BACKOFF_ENABLED=on"),
     setting("CRAWL_RUNS_ENABLED=x"),
     setting("EXTRACT_FAVOR_PRECISION=sure"),
+    setting("FRONTIER_HEARTBEAT=0"),
+    setting("FRONTIER_HOST_LIMITS=some"),
+    Case("scrapy-frontier-not-redis", crawl("-s", "FRONTIER_URI=http://127.0.0.1:9/"), 2,
+         "bad setting FRONTIER_URI='http://127.0.0.1:9/' (not a Redis URI)"),
+    # Port 9 (discard): nothing answers there, as with the start URL.
+    Case("scrapy-frontier-unreachable", crawl("-s", "FRONTIER_URI=redis://127.0.0.1:9/0"), 2, UNREACHABLE),
     Case("scrapy-archive-is-a-folder", crawl("-s", "ARCHIVE_URI=sqlite:///{tmp}"), 2, "is a folder, not a file"),
     Case("scrapy-archive-scheme", crawl("-s", "ARCHIVE_URI=mysql://h/db"), 2, "unknown archive scheme 'mysql'"),
     Case("scrapy-archive-host", crawl("-s", "ARCHIVE_URI=sqlite://host/a.db"), 2, "has a host part"),
@@ -132,6 +145,9 @@ CASES = [
     Case("all-site-without-urls", (*CRAWLER, "crawl-all", "--site", "juyou", "--start-urls", "baina=http://h/"), 2,
          "no start URL for --site juyou; pass --start-urls juyou=URL"),
     Case("all-no-start-urls", (*CRAWLER, "crawl-all"), 2, "no site has start URLs"),
+    Case("all-frontier-unreachable", (*CRAWLER, "crawl-all", "--start-urls", "baina=http://h/",
+                                      "--frontier", "redis://127.0.0.1:9/0"), 2,
+         f"bad setting FRONTIER_URI='redis://127.0.0.1:9/0' {UNREACHABLE}"),
     Case("all-concurrency-0", (*CRAWLER, "crawl-all", "--concurrency", "0", "--start-urls", "baina=http://h/"), 2,
          "argument --concurrency: '0' is not a number of spiders", one_line=False),
     Case("all-concurrency-negative", (*CRAWLER, "crawl-all", "--concurrency", "-3", "--start-urls", "baina=http://h/"),
