@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from typing import IO
 
     from archive.core import Archive
+    from archive.crawlstate import Run
     from archive.records import Record
     from archive.search import SearchHit
 
@@ -330,8 +331,35 @@ def cmd_runs(args: argparse.Namespace) -> int:
          *(str(run.counts.get(name, 0)) for name in RUN_COUNTS)]
         for run in runs
     ]
-    print(_table(header, rows) if rows else "no crawl runs recorded yet")
+    if not rows:
+        print("no crawl runs recorded yet")
+        return 0
+    shared = frontier_runs(runs)
+    if shared:
+        # Each worker logs a run of its own; the column ties it to the frontier run it worked on.
+        header.append("frontier run")
+        for row, run in zip(rows, runs, strict=True):
+            row.append(str(run.counts.get("frontier_run", "-")))
+    print(_table(header, rows))
+    if shared:
+        print()
+        print(_table(["frontier run", "spider", "workers", "started", "running", *RUN_COUNTS], shared))
     return 0
+
+
+def frontier_runs(runs: Sequence[Run]) -> list[list[str]]:
+    """One row per shared-frontier run: its workers' runs counted and their counts summed, newest first."""
+    groups: dict[tuple[str, str], list[Run]] = {}
+    for run in runs:
+        if run.counts.get("frontier_run"):
+            groups.setdefault((str(run.counts["frontier_run"]), run.spider), []).append(run)
+    rows = []
+    for (frontier_run, spider), workers in groups.items():
+        running = sum(run.finish_reason is None for run in workers)
+        totals = [str(sum(int(run.counts.get(name, 0)) for run in workers)) for name in RUN_COUNTS]
+        started = min(run.started_at for run in workers)
+        rows.append([frontier_run, spider, str(len(workers)), started, str(running), *totals])
+    return sorted(rows, key=lambda row: row[3], reverse=True)
 
 
 def format_stats(stats: dict[str, Any]) -> str:

@@ -58,6 +58,15 @@ def run_counts(stats: dict[str, Any]) -> dict[str, int]:
     }
 
 
+def run_log_counts(stats: dict[str, Any]) -> dict[str, Any]:
+    """What the run log stores of a crawl: its counters and, for a frontier worker, its run and worker id."""
+    counts: dict[str, Any] = dict(run_counts(stats))
+    if stats.get("frontier/run"):
+        counts["frontier_run"] = str(stats["frontier/run"])
+        counts["worker"] = str(stats.get("frontier/worker", ""))
+    return counts
+
+
 class CrawlRunExtension:
     """Logs each crawl run (id, spider, start, end, finish reason, counts) in the archive.
 
@@ -124,7 +133,7 @@ class CrawlRunExtension:
         assert self.crawler.stats is not None
         commit_shared_archive(self.uri)  # the batch's write lock; a failed commit is the pipeline's to report
         try:
-            self.archive.update_run(self.run_id, run_counts(self.crawler.stats.get_stats()))
+            self.archive.update_run(self.run_id, run_log_counts(self.crawler.stats.get_stats()))
         except ArchiveError as exc:
             # Busy or full now, perhaps fine at the next interval or at the end: said once.
             if not self.crawler.stats.get_value("run/update_error"):
@@ -140,7 +149,7 @@ class CrawlRunExtension:
         assert self.crawler.stats is not None
         commit_shared_archive(self.uri)  # other spiders' batch; a failure is theirs to report
         try:
-            self.archive.finish_run(self.run_id, reason, run_counts(self.crawler.stats.get_stats()))
+            self.archive.finish_run(self.run_id, reason, run_log_counts(self.crawler.stats.get_stats()))
         except ArchiveError as exc:
             # A disk too full for one more page: the archive will show the run as interrupted.
             logger.warning("the run log could not record that run %s ended with %s: %s", self.run_id, reason, exc)

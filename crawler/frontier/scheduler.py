@@ -179,6 +179,9 @@ class FrontierScheduler(RedisScheduler):  # type: ignore[misc]
         self.frontier.start_heartbeat()
         self.queue = FrontierQueue(self.frontier, spider)
         self.df.frontier = self.frontier
+        # The run log names the frontier run each worker's crawl belonged to (`archive runs`).
+        self.stats.set_value("frontier/run", joined.run)
+        self.stats.set_value("frontier/worker", self.frontier.worker)
         logger.info(
             "frontier: %s run %s of %s as worker %s (%d requests queued)",
             "started" if joined.created else "joined", joined.run, self.frontier.crawl, self.frontier.worker,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import json
 import re
 import signal
 import subprocess
@@ -349,6 +350,19 @@ def test_three_workers_archive_every_document_once_and_share_the_work(
     assert sum(items) == DOCUMENTS, items
     assert all(s.get("frontier/dequeued", 0) == s.get("frontier/acked", 0) for s in three_workers["stats"])
     assert frontier_keys(redis_server) == [], "the run ended and its keys went"
+    # The run log: one run per worker, tied to the frontier run, and a row with their sum.
+    def runs(*extra: str) -> str:
+        command = [sys.executable, "-m", "archive", "runs", "--archive", str(three_workers["archive"]), *extra]
+        return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=True).stdout
+
+    logged = [json.loads(line) for line in runs("--json").splitlines()]
+    assert len(logged) == 3 and len({run["counts"]["worker"] for run in logged}) == 3, logged
+    (frontier_run,) = {run["counts"]["frontier_run"] for run in logged}
+    assert sorted(run["counts"]["pages"] for run in logged) == sorted(responses)
+    table = runs()
+    total = next(line.split() for line in table.splitlines() if line.startswith(frontier_run))
+    # frontier run, spider, workers, started, running, pages, new
+    assert (total[2], total[4], int(total[5]), int(total[6])) == ("3", "0", sum(responses), DOCUMENTS), table
     print(f"three workers: responses {responses}, items {items}, {three_workers['seconds']:.1f} s, "
           f"{three_workers['redis_calls'] / sum(responses):.0f} Redis commands a response")
 
