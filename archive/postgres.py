@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from archive import crawlstate
 from archive import search_postgres as pgsearch
@@ -142,6 +143,20 @@ def _named(exc: Exception, location: str, busy_timeout: float) -> Exception:
     return exc
 
 
+def masked_uri(uri: str) -> str:
+    """``uri`` with the password of its user part (``user:secret@``) replaced by ``***``.
+
+    Example:
+        >>> masked_uri("postgresql://crawler:s3cret@db:5432/fanwen")
+        'postgresql://crawler:***@db:5432/fanwen'
+    """
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    user, _, host = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}"))
+
+
 class PostgresStore:
     """An archive in a PostgreSQL database, with raw captures in WARC files in a shared folder.
 
@@ -171,7 +186,9 @@ class PostgresStore:
     ) -> None:
         """Connect, and create or migrate the schema; see the class docstring."""
         psycopg = _driver()
-        self.location = location if "://" in location else f"postgresql://{location}"
+        dsn = location if "://" in location else f"postgresql://{location}"
+        #: The URI as messages and logs show it: a password in it is masked.
+        self.location = masked_uri(dsn)
         self.busy_timeout = busy_timeout
         self.read_only_reason: str | None = None
         root = Path(warc_dir or os.environ.get("ARCHIVE_WARC_DIR") or DEFAULT_WARC_DIR)
@@ -194,7 +211,7 @@ class PostgresStore:
         self._pending = 0
         self._batch_started = 0.0
         try:
-            raw = psycopg.connect(self.location, autocommit=True)
+            raw = psycopg.connect(dsn, autocommit=True)
         except psycopg.OperationalError as exc:
             if "does not exist" in str(exc):
                 raise ArchiveNotFound(

@@ -70,7 +70,12 @@ class SettingCheck:
                 reason, fix = str(exc), exc.fix or fix
         if not ok:
             detail = f" ({reason})" if reason else ""
-            raise ValueError(f"bad setting {self.name}={raw!r}{detail}; {fix}")
+            shown = raw
+            if isinstance(raw, str) and "://" in raw:
+                from archive.postgres import masked_uri  # any URI's password: no secret in a log
+
+                shown = masked_uri(raw)
+            raise ValueError(f"bad setting {self.name}={shown!r}{detail}; {fix}")
 
 
 class _Reason(ValueError):
@@ -285,7 +290,8 @@ SETTING_CHECKS: tuple[SettingCheck, ...] = (
     flag("LOG_ENABLED"),
     SettingCheck("LOG_LEVEL", _raw, _log_level, f"one of {', '.join(LOG_LEVELS)}"),
     # --- paths, last: the archive URI's check imports the archive package ---------------------
-    SettingCheck("ARCHIVE_URI", _raw, _archive_uri, "sqlite:///relative/path.db or sqlite:////absolute/path.db"),
+    SettingCheck("ARCHIVE_URI", _raw, _archive_uri,
+                 "sqlite:///relative/path.db, sqlite:////absolute/path.db or postgresql://user@host:5432/db"),
     SettingCheck("FRONTIER_URI", _raw, _frontier_uri, "redis://host:port/db, rediss://... or unix:///path.sock"),
     SettingCheck("LOG_FILE", _raw, _log_file, "a file in an existing, writable folder"),
     SettingCheck("JOBDIR", _raw, _folder, "a writable folder (created if missing)"),

@@ -29,6 +29,7 @@ from scrapy_redis.queue import PriorityQueue  # type: ignore[import-untyped]
 from scrapy_redis.scheduler import Scheduler as RedisScheduler  # type: ignore[import-untyped]
 from twisted.internet.task import LoopingCall
 
+from archive.postgres import masked_uri
 from crawler.dupefilter import count_redirect_loop
 from crawler.frontier.run import RunFrontier
 
@@ -53,7 +54,8 @@ def connect(uri: str) -> redis.Redis:
         server.ping()
     except redis.RedisError as exc:
         raise RuntimeError(
-            f"cannot reach the frontier at FRONTIER_URI={uri} ({exc}); start Redis there or pass another FRONTIER_URI"
+            f"cannot reach the frontier at FRONTIER_URI={masked_uri(uri)} ({exc}); "
+            "start Redis there or pass another FRONTIER_URI"
         ) from None
     return server
 

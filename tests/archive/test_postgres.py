@@ -43,6 +43,20 @@ def test_a_missing_driver_is_one_line_naming_the_extra() -> None:
     assert 'pip install -e ".[distributed]"' in out
 
 
+def test_a_password_in_the_uri_never_reaches_a_message(postgres_uri: str) -> None:
+    from archive.errors import ArchiveError
+    from archive.postgres import masked_uri
+
+    assert masked_uri("postgresql://crawler:s3cret@db:5432/fanwen") == "postgresql://crawler:***@db:5432/fanwen"
+    assert masked_uri("postgresql://crawler@db/fanwen") == "postgresql://crawler@db/fanwen"
+    # A server that is there, a database that is not: the error names the URI, masked.
+    host_part = postgres_uri.split("@", 1)[1].rsplit("/", 1)[0]
+    user = postgres_uri.split("//", 1)[1].split("@", 1)[0].split(":", 1)[0]
+    with pytest.raises(ArchiveError) as raised:
+        open_archive(f"postgresql://{user}:s3cret@{host_part}/no_such_db", create=False)
+    assert "s3cret" not in str(raised.value) and ":***@" in str(raised.value)
+
+
 def _capture(url: str, body: bytes) -> Capture:
     return Capture(url, 200, [("Content-Type", "text/html; charset=utf-8")], body, "2026-12-01T00:00:00Z")
 

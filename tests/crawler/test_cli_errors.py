@@ -116,6 +116,9 @@ CASES = [
     setting("EXTRACT_FAVOR_PRECISION=sure"),
     setting("FRONTIER_HEARTBEAT=0"),
     setting("FRONTIER_HOST_LIMITS=some"),
+    # A password in a URI is masked in the message (it would land in cron's mail and the logs).
+    Case("scrapy-frontier-password", crawl("-s", "FRONTIER_URI=redis://:s3cret@127.0.0.1:9/0"), 2,
+         "bad setting FRONTIER_URI='redis://:***@127.0.0.1:9/0' "),
     Case("scrapy-frontier-not-redis", crawl("-s", "FRONTIER_URI=http://127.0.0.1:9/"), 2,
          "bad setting FRONTIER_URI='http://127.0.0.1:9/' (not a Redis URI)"),
     # Port 9 (discard): nothing answers there, as with the start URL.
@@ -245,6 +248,7 @@ def test_bad_input_is_one_clear_line(case: Case, outcomes: dict[str, Outcome]) -
     assert outcome.code == case.code, outcome.stderr[-3000:]
     text = outcome.stdout if case.stream == "stdout" else outcome.stderr
     assert case.fragment in text, text[-3000:]
+    assert "s3cret" not in outcome.stdout + outcome.stderr, "a password in a URI is never shown"
     if case.one_line:
         lines = outcome.stderr.splitlines()
         assert len(lines) == 1, outcome.stderr[-3000:]
