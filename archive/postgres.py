@@ -229,34 +229,26 @@ class PostgresStore:
     # -- opening -------------------------------------------------------------------------------
 
     def _version(self) -> int | None:
-        if self.conn.pg("SELECT to_regclass('archive_meta')").fetchone()[0] is None:
+        # A scan of pg_tables, not to_regclass(): that reads the backend's catalog cache, which a
+        # transaction that waited for the lock while another process made the schema has not
+        # refreshed (it saw no archive_meta, and created it again: DuplicateTable).
+        exists = self.conn.pg(
+            "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'archive_meta')"
+        ).fetchone()[0]
+        if not exists:
             return None
         row = self.conn.pg("SELECT value FROM archive_meta WHERE key = 'schema_version'").fetchone()
         return int(row[0]) if row else 0
 
     def _open(self, create: bool) -> None:
-        version = self._version()
         latest = len(PG_MIGRATIONS)
-        if version is None:
-            tables = self.conn.pg(
-                "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
-            ).fetchone()[0]
-            if tables:
-                raise SchemaError(
-                    f"{self.location} holds tables but no archive (no archive_meta); pass an empty database"
-                )
-            if not create:
-                raise ArchiveNotFound(f"no archive in {self.location}; run a crawl first or pass --archive URI")
-        elif version > latest:
-            raise SchemaError(
-                f"{self.location} has archive schema version {version} but this code knows up to {latest}; "
-                "upgrade fanwen-archive"
-            )
+        version = self._check_version(self._version(), create, latest)
         if version is not None and version >= latest:
             return
         with self.transaction():
-            # Read again under the lock: another process may have migrated meanwhile.
-            version = self._version() or 0
+            # Read and checked again under the lock: another process may have made or migrated
+            # the schema meanwhile (the first start of workers on an empty database).
+            version = self._check_version(self._version(), create, latest) or 0
             for step in PG_MIGRATIONS:
                 if step.version <= version:
                     continue
@@ -268,6 +260,26 @@ class PostgresStore:
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     (str(step.version),),
                 )
+
+    def _check_version(self, version: int | None, create: bool, latest: int) -> int | None:
+        """``version`` if this code can open (or create) that schema; else the error that says why."""
+        if version is None:
+            tables = self.conn.pg("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()").fetchone()[0]
+            if tables:
+                # Made between the two statements (outside the lock)? Then archive_meta is there now.
+                if self._version() is not None:
+                    return self._check_version(self._version(), create, latest)
+                raise SchemaError(
+                    f"{self.location} holds tables but no archive (no archive_meta); pass an empty database"
+                )
+            if not create:
+                raise ArchiveNotFound(f"no archive in {self.location}; run a crawl first or pass --archive URI")
+        elif version > latest:
+            raise SchemaError(
+                f"{self.location} has archive schema version {version} but this code knows up to {latest}; "
+                "upgrade fanwen-archive"
+            )
+        return version
 
     @property
     def schema_version(self) -> int:

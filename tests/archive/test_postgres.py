@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -162,3 +163,27 @@ def test_the_run_log_and_page_state_live_in_the_database(postgres_uri: str, tmp_
     assert (runs[run].finish_reason, runs[run].counts) == ("finished", {"pages": 5})
     assert runs["dead"].finish_reason == "interrupted"
     assert runs[never_started].finish_reason == "failed_to_start"
+
+
+def test_processes_creating_one_archive_at_once_all_open_it(postgres_server: Any, tmp_path: Path) -> None:
+    # The first start of a distributed crawl: every worker finds an empty database and creates
+    # the schema. One does it; the others wait for the lock, then must see it made.
+    uri = postgres_server.create_database("archive_race")
+    go = tmp_path / "go"
+    code = (
+        "import sys, time, pathlib\n"
+        "from archive import open_archive\n"
+        "while not pathlib.Path(sys.argv[2]).exists(): time.sleep(0.001)\n"
+        "with open_archive(sys.argv[1]) as a: print(a.store.schema_version)\n"
+    )
+    env = {**os.environ, "ARCHIVE_WARC_DIR": str(tmp_path / "warc")}
+    procs = [subprocess.Popen([sys.executable, "-c", code, uri, str(go)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env) for _ in range(6)]
+    time.sleep(1.5)  # every process has imported and waits
+    go.touch()
+    versions = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err[-2000:]
+        versions.append(int(out))
+    assert len(set(versions)) == 1 and versions[0] > 0
