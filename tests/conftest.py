@@ -1,4 +1,5 @@
-"""Shared test fixtures: the bundled sample sites, their expected records, a served copy."""
+"""Shared test fixtures: the bundled sample sites, their expected records, a served copy, and the
+PostgreSQL server (``tests.postgres_server``: one per session, for the archive and crawler tests)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from typing import Any
 import pytest
 
 from samples.serve import DEFAULT_SITES_ROOT, load_site_config, serve_all
+from tests.postgres_server import postgres_server, postgres_template, postgres_uri
+
+# Fixtures, re-exported for pytest here so that tests/archive and tests/crawler share one server.
+__all__ = ["postgres_server", "postgres_template", "postgres_uri"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -1,9 +1,10 @@
 """Shared fixtures of the archive tests: a fresh archive on every store, and a document factory.
 
 ``archive`` runs each test that takes it on SQLite (a file in ``tmp_path``) and on PostgreSQL
-(a fresh database on the session's server, ``tests.postgres_server``; skipped with the reason
-when no server can be started). A test that is about SQLite itself (the file, PRAGMAs, its
-migrations), or that reopens the archive by its path, is marked ``sqlite_only``.
+(a fresh database on the session's server: ``postgres_uri``, from ``tests.postgres_server``
+through ``tests/conftest.py``; skipped with the reason when no server can be started). A test
+that is about SQLite itself (the file, PRAGMAs, its migrations), or that reopens the archive by
+its path, is marked ``sqlite_only``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from archive import Archive, open_archive
-from tests.postgres_server import postgres_server, postgres_template, postgres_uri
-
-__all__ = ["postgres_server", "postgres_template", "postgres_uri"]  # fixtures, re-exported for pytest
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

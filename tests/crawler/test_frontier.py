@@ -112,12 +112,21 @@ def start_together(site: LoggedSite, frontier: str, count: int, start: Callable[
     return processes
 
 
-def worker(base: str, archive: Path, frontier: str, log: Path, *settings: str) -> subprocess.Popen[bytes]:
-    """Start one worker process of the crawl of `base`; its log (INFO, with stats) goes to `log`."""
+def archive_uri(archive: Path | str) -> str:
+    """The URI of an archive: a SQLite file's path, or any archive URI (postgresql://...) as it is."""
+    return archive if isinstance(archive, str) else f"sqlite:///{archive}"
+
+
+def worker(base: str, archive: Path | str, frontier: str, log: Path, *settings: str) -> subprocess.Popen[bytes]:
+    """Start one worker process of the crawl of `base`; its log (INFO, with stats) goes to `log`.
+
+    `archive`: a SQLite file, or an archive URI (its environment is this process's: a
+    PostgreSQL archive's `ARCHIVE_WARC_DIR` included).
+    """
     args = [sys.executable, "-W", "error::DeprecationWarning",
             "-W", "error::scrapy.exceptions.ScrapyDeprecationWarning",
             "-m", "scrapy", "crawl", "baina", "-a", f"start_urls={base}/",
-            "-s", f"ARCHIVE_URI=sqlite:///{archive}", "-s", f"FRONTIER_URI={frontier}",
+            "-s", f"ARCHIVE_URI={archive_uri(archive)}", "-s", f"FRONTIER_URI={frontier}",
             "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "EXTRACT_WORKERS=0", "-s", "FRONTIER_HEARTBEAT=2",
             "-s", "LOG_LEVEL=INFO"]
     for setting in settings:
@@ -143,9 +152,9 @@ def final_stats(text: str) -> dict[str, Any]:
     return {key: int(value) for key, value in re.findall(r"'([\w/.-]+)': (\d+),?\n", dump)}
 
 
-def archived(archive: Path) -> list[str]:
+def archived(archive: Path | str) -> list[str]:
     try:
-        with open_archive(f"sqlite:///{archive}", create=False, near_dup=False) as store:
+        with open_archive(archive_uri(archive), create=False, near_dup=False) as store:
             return [r.url for r in store.iter_records()]
     except ArchiveNotFound:
         return []

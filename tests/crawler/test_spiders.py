@@ -24,12 +24,16 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-def scrapy_crawl(site: str, start_url: str, tmp_path: Path, *settings: str) -> tuple[list[dict[str, Any]], str]:
+def scrapy_crawl(
+    site: str, start_url: str, tmp_path: Path, *settings: str, archive: str | None = None
+) -> tuple[list[dict[str, Any]], str]:
+    """Crawl into `archive` (default: tmp_path/archive.db); the feed and the log come back."""
     out = tmp_path / "out.jsonl"
+    archive = archive or f"sqlite:///{tmp_path / 'archive.db'}"
     command = [
         sys.executable, "-m", "scrapy", "crawl", site,
         "-a", f"start_urls={start_url}",
-        "-s", f"ARCHIVE_URI=sqlite:///{tmp_path / 'archive.db'}",
+        "-s", f"ARCHIVE_URI={archive}",
         "-s", "AUTOTHROTTLE_ENABLED=False",
         "-s", "DOWNLOAD_DELAY=0",
         "-s", "LOG_LEVEL=INFO",
