@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
+from scrapy.settings import SETTINGS_PRIORITIES
 from twisted.internet.task import LoopingCall
 
 from archive import Archive, ArchiveError, Capture, open_archive
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from typing import Self
 
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
     from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
@@ -78,6 +80,20 @@ class NormalizePipeline(_CountingPipeline):
         for name in names:
             adapter[name] = fields[name]
         return item
+
+
+def commit_items(uri: str, settings: BaseSettings) -> int:
+    """Items per archive commit: ARCHIVE_COMMIT_ITEMS, but 1 on PostgreSQL unless given above the project's.
+
+    On PostgreSQL a batch holds the archive-wide write lock until it commits, so every other
+    worker's add waits for it: one worker held it 90% of the time with batches of 50, and 53%
+    committing each item (bench/distributed.py). `-s ARCHIVE_COMMIT_ITEMS=N` still gets batches.
+    """
+    items = settings.getint("ARCHIVE_COMMIT_ITEMS", 50)
+    shared = uri.split(":", 1)[0] in ("postgresql", "postgres")
+    if shared and (settings.getpriority("ARCHIVE_COMMIT_ITEMS") or 0) <= SETTINGS_PRIORITIES["project"]:
+        return 1
+    return items
 
 
 class ArchivePipeline:
@@ -136,7 +152,7 @@ class ArchivePipeline:
             raise NotConfigured("ARCHIVE_URI is empty")
         assert crawler.stats is not None
         settings = crawler.settings
-        items = settings.getint("ARCHIVE_COMMIT_ITEMS", 50)
+        items = commit_items(uri, settings)
         seconds = settings.getfloat("ARCHIVE_COMMIT_SECONDS", 1.0)
         if items < 1 or seconds < 0:
             raise ValueError(

@@ -103,6 +103,7 @@ ARCHIVE_KEEP_RAW = True
 # copies are linked and the records wait for `python -m archive reindex --missing`.
 ARCHIVE_NEAR_DUPLICATES = True
 # Items per archive commit (1: one commit per item); a crawl killed outright fetches its open batch again.
+# On PostgreSQL 1 unless set with -s: a batch holds the archive-wide lock that every worker waits for.
 ARCHIVE_COMMIT_ITEMS = 50
 # Seconds an archive batch may wait for its commit, a timer's if no item follows (0: no limit).
 ARCHIVE_COMMIT_SECONDS = 1.0

@@ -309,3 +309,22 @@ def test_bad_commit_settings_are_refused(tmp_path: Path, setting: dict[str, int]
     crawler = get_crawler(settings_dict={"ARCHIVE_URI": f"sqlite:///{tmp_path / 'a.db'}", **setting})
     with pytest.raises(ValueError, match=r"ARCHIVE_COMMIT_ITEMS=.* pass a whole number"):
         build_from_crawler(ArchivePipeline, crawler)
+
+
+def _commit_items(uri: str, **cmdline: object) -> int:
+    from scrapy.settings import Settings
+
+    from crawler import settings as project
+    from crawler.pipelines import commit_items
+
+    settings = Settings()
+    settings.setmodule(project, priority="project")
+    settings.update(cmdline, priority="cmdline")  # as `-s NAME=VALUE`
+    return commit_items(uri, settings)
+
+
+def test_a_postgresql_archive_commits_each_item_unless_told_otherwise() -> None:
+    assert _commit_items("sqlite:///a.db") == 50
+    assert _commit_items("postgresql://crawler@db/fanwen") == 1  # a batch holds the lock every worker waits for
+    assert _commit_items("postgresql://crawler@db/fanwen", ARCHIVE_COMMIT_ITEMS=20) == 20
+    assert _commit_items("sqlite:///a.db", ARCHIVE_COMMIT_ITEMS=5) == 5
