@@ -285,27 +285,29 @@ def mark_interrupted_runs(conn: sqlite3.Connection) -> list[str]:
 
 def list_runs(conn: sqlite3.Connection, *, spider: str | None = None, limit: int | None = None) -> list[Run]:
     """Runs, newest first; a run whose process is gone is ``interrupted`` (see ``mark_interrupted_runs``)."""
-    gone = set(mark_interrupted_runs(conn))
+    return select_runs(conn, set(mark_interrupted_runs(conn)), spider=spider, limit=limit)
+
+
+def select_runs(
+    conn: Any, gone: set[str], *, spider: str | None = None, limit: int | None = None, tiebreak: str = "rowid"
+) -> list[Run]:
+    """The runs of the log on ``conn`` (any store's: ``?`` placeholders), newest first; ``gone`` are ``interrupted``.
+
+    ``tiebreak``: the column that orders runs started in the same second (SQLite's rowid,
+    PostgreSQL's id).
+    """
     sql = "SELECT run_id, spider, started_at, finished_at, finish_reason, counts, pid, host FROM runs"
     args: list[Any] = []
     if spider:
         sql += " WHERE spider = ?"
         args.append(spider)
-    sql += " ORDER BY started_at DESC, rowid DESC"
+    sql += f" ORDER BY started_at DESC, {tiebreak} DESC"
     if limit:
         sql += " LIMIT ?"
         args.append(limit)
     return [
-        Run(
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            INTERRUPTED if row[0] in gone else row[4],
-            json.loads(row[5] or "{}"),
-            row[6],
-            row[7],
-        )
+        Run(row[0], row[1], row[2], row[3], INTERRUPTED if row[0] in gone else row[4],
+            json.loads(row[5] or "{}"), row[6], row[7])
         for row in conn.execute(sql, args).fetchall()
     ]
 

@@ -702,20 +702,7 @@ class PostgresStore:
                     )
             except (ArchiveReadOnly, ArchiveLocked, ArchiveFull) as exc:
                 logger.info("runs %s are interrupted, but the log cannot be corrected: %s", ", ".join(gone), exc)
-        sql = "SELECT run_id, spider, started_at, finished_at, finish_reason, counts, pid, host FROM runs"
-        args: list[Any] = []
-        if spider:
-            sql += " WHERE spider = %s"
-            args.append(spider)
-        sql += " ORDER BY started_at DESC, id DESC"
-        if limit:
-            sql += " LIMIT %s"
-            args.append(limit)
-        return [
-            Run(row[0], row[1], row[2], row[3], INTERRUPTED if row[0] in gone else row[4],
-                json.loads(row[5] or "{}"), row[6], row[7])
-            for row in self.conn.pg(sql, args).fetchall()
-        ]
+        return crawlstate.select_runs(self.conn, set(gone), spider=spider, limit=limit, tiebreak="id")
 
     # -- captures --------------------------------------------------------------------------------
 
