@@ -163,7 +163,8 @@ class Archive:
            takes over from a root at the same URL.
         4. The captures are written (each ``(url, body)`` once) and linked to the record, and the
            record is added to the near-duplicate index. The text is sketched (MinHash) once, and
-           not at all for an exact duplicate.
+           not at all for an exact duplicate, except on a ``contended`` store (PostgreSQL),
+           which sketches every text before it takes the write lock, to hold it shorter.
 
         Args:
             doc: Keys of ``DOC_FIELDS``: url, site, title, published_at, text, category,
@@ -189,14 +190,17 @@ class Archive:
         url = values["url"]
         rid = record_id_of(url, chash)
         seen_at = values.pop("crawled_at")
+        # Where writers queue for one lock, the sketch (a few ms of CPU) is made before it, even
+        # for a text that turns out to be an exact duplicate and does not need it.
+        sketch = None
+        if self.near_index is not None and self.store.contended:
+            sketch = self.near_index.sketch(values["text"])
         with self.store.transaction():
-            existing = self.store.find(url, chash)
+            existing, changed, first = self.store.lookup(url, chash)
             if existing is not None:
                 self.store.add_sighting(existing.id, existing.url, seen_at)
                 logger.debug("unchanged %s (%s)", existing.url, existing.id)
                 return AddResult(existing, "unchanged")
-            changed = self.store.has_url(url)
-            first = self.store.first_with_hash(chash)
             if first is not None and not changed:
                 alias = self._same_host_record(url, chash, values["title"])
                 if alias is not None:
@@ -209,12 +213,12 @@ class Archive:
                     return AddResult(alias, "unchanged" if again else "alias")
             root: _Root | None = None
             match: MatchKind | None = None
-            sketch = None
             if first is not None:
                 found = self._root(first)
                 root, match = _Root(found.id, found.url, found.published_at), "exact"
             elif self.near_index is not None:
-                sketch = self.near_index.sketch(values["text"])
+                if sketch is None:
+                    sketch = self.near_index.sketch(values["text"])
                 # A new version of a page is naturally close to its old version: the index
                 # ignores this URL's records, so that is not a duplicate.
                 near = self.near_index.find(sketch, url=url)
@@ -237,7 +241,8 @@ class Archive:
                 moved = self.store.repoint(previous_root, rid)
                 logger.debug("%s sorts before root %s: %d record(s) re-pointed", rid, previous_root, moved)
             if self.near_index is not None:
-                self.near_index.add(rid, sketch)
+                # An exact duplicate's text is indexed already: only marked as indexed.
+                self.near_index.add(rid, sketch if root is None or match == "near" else None)
         status: AddStatus = "changed" if changed else "duplicate" if root is not None else "new"
         logger.debug("%s %s (%s, dup_of=%s, %s)", status, record.url, rid, dup_of, match)
         return AddResult(record, status, match, previous_root)

@@ -88,7 +88,8 @@ class NearDupIndex(Protocol):
     """An index of stored texts that can name the document a new text is a near-duplicate of.
 
     ``Archive.add`` runs everything inside the store's write transaction: for a record with no
-    exact duplicate it computes ``sketch(text)`` once, asks ``find``, and after inserting the
+    exact duplicate it computes ``sketch(text)`` once (on a ``contended`` store, for every text
+    and before the transaction, which holds the write lock), asks ``find``, and after inserting the
     record calls ``add`` with the same sketch (with None for an exact duplicate, whose text the
     index already holds). An index that writes should use the store's connection, so that its
     rows commit or roll back with the record. ``archive.neardup_sqlite.MinHashIndex`` is the

@@ -273,6 +273,11 @@ def _permutations(num_perm: int, seed: int) -> tuple[NDArray[np.uint32], NDArray
     return a.astype(np.uint32), b.astype(np.uint32)
 
 
+def prepare(params: MinHashParams = DEFAULT_PARAMS) -> None:
+    """Do the first signature's one-off work now (import datasketch, draw the permutations: ~0.8 s)."""
+    _permutations(params.num_perm, params.seed)
+
+
 def _fmix32(h: NDArray[np.uint32]) -> NDArray[np.uint32]:
     s1, m1, s2, m2 = _FMIX32
     h = h ^ (h >> s1)

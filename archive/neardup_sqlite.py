@@ -27,6 +27,7 @@ from archive.neardup import (
     Sketch,
     band_key_matrix,
     band_keys,
+    prepare,
     signature,
 )
 from archive.neardup_memory import BandTable, Batch, release_free_memory
@@ -192,7 +193,11 @@ class MinHashIndex:
         return str(min(roots)[2]) if roots else None
 
     def load(self) -> BandTable:
-        """Load the stored signatures into memory (done by the first lookup); return the table."""
+        """Load the stored signatures into memory, and prepare sketching (else done by the first add).
+
+        A crawl calls it as it opens, so that the first document does not stall it.
+        """
+        prepare(self.params)
         return self._sync()
 
     def _sync(self) -> BandTable:
@@ -250,23 +255,29 @@ class MinHashIndex:
             RecordNotFound: No record has that id.
         """
         self._check_fresh()
-        row = self.conn.execute(
-            "SELECT r.seq, coalesce(root.seq, r.seq) FROM records r "
-            "LEFT JOIN records root ON root.id = r.dup_of WHERE r.id = ?",
-            (record_id,),
-        ).fetchone()
+        if sketch is None:
+            row = self.conn.execute("SELECT seq FROM records WHERE id = ?", (record_id,)).fetchone()
+        else:
+            row = self.conn.execute(_ADD_SQL, (self._blob(sketch), record_id)).fetchone()
         if row is None:
             raise RecordNotFound(f"no record with id {record_id!r} to index; insert it first")
-        self._insert(row[0], row[1], sketch)
-        if sketch is not None and self._table is not None:
-            self._sync()
+        self.conn.execute("DELETE FROM minhash_pending WHERE seq = ?", (row[0],))
+        table = self._table
+        if sketch is not None and table is not None and self._undo_for == (self.store.transaction_id, id(table)):
+            # Synced in this transaction, which holds the write lock: no other writer's row can
+            # come between, so the table takes this one as it is, without reading it back.
+            sigs = sketch.signature[None, :]
+            table.append([row[0]], [row[1]], sigs, band_key_matrix(sigs, self.params))
+
+    def _blob(self, sketch: Sketch) -> bytes:
+        return sketch.signature.astype(self._dtype, copy=False).tobytes()
 
     def _insert(self, seq: int, root: int, sketch: Sketch | None) -> None:
         if sketch is not None:
             self.conn.execute(
                 "INSERT INTO minhash (seq, root, signature) VALUES (?, ?, ?) "
                 "ON CONFLICT (seq) DO UPDATE SET root = excluded.root, signature = excluded.signature",
-                (seq, root, sketch.signature.astype(self._dtype, copy=False).tobytes()),
+                (seq, root, self._blob(sketch)),
             )
         self.conn.execute("DELETE FROM minhash_pending WHERE seq = ?", (seq,))
 
@@ -405,6 +416,12 @@ LIMIT ?
 """
 
 
+# The signature of a record just inserted, with its root's seq, in one statement.
+_ADD_SQL = (
+    "INSERT INTO minhash (seq, root, signature) SELECT r.seq, coalesce(root.seq, r.seq), ? FROM records r "
+    "LEFT JOIN records root ON root.id = r.dup_of WHERE r.id = ? "
+    "ON CONFLICT (seq) DO UPDATE SET root = excluded.root, signature = excluded.signature RETURNING seq, root"
+)
 _SINCE_SQL = "SELECT seq, root, signature FROM minhash WHERE seq > ? ORDER BY seq"
 # A rebuild counts itself in archive_meta, so that processes holding a table load it again.
 _STATE_SQL = (

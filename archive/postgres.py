@@ -38,7 +38,7 @@ from archive.errors import (
     SchemaError,
 )
 from archive.migrations_postgres import PG_MIGRATIONS
-from archive.records import FIELDS, Record, Sighting
+from archive.records import FIELDS, LOOKUP_SQL, Lookup, Record, Sighting
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -174,6 +174,9 @@ class PostgresStore:
         ArchiveIOError: The server cannot be reached.
         SchemaError: The database holds other tables, or a newer archive schema.
     """
+
+    #: Many writers wait for the one write lock: ``Archive.add`` shortens its hold (``ArchiveStore``).
+    contended = True
 
     def __init__(
         self,
@@ -469,21 +472,10 @@ class PostgresStore:
         row = self.conn.pg(f"{_SELECT} WHERE id = %s", (record_id,)).fetchone()
         return _record(row) if row else None
 
-    def find(self, url: str, content_hash: str) -> Record | None:
-        """Return the newest record of ``url`` with ``content_hash``, or None."""
-        row = self.conn.pg(
-            f"{_SELECT} WHERE url = %s AND content_hash = %s ORDER BY seq DESC LIMIT 1", (url, content_hash)
-        ).fetchone()
-        return _record(row) if row else None
-
-    def has_url(self, url: str) -> bool:
-        """Whether any record of ``url`` is stored."""
-        return self.conn.pg("SELECT 1 FROM records WHERE url = %s LIMIT 1", (url,)).fetchone() is not None
-
-    def first_with_hash(self, content_hash: str) -> Record | None:
-        """Return the earliest stored record (lowest seq) with ``content_hash``, or None."""
-        row = self.conn.pg(f"{_SELECT} WHERE content_hash = %s ORDER BY seq LIMIT 1", (content_hash,)).fetchone()
-        return _record(row) if row else None
+    def lookup(self, url: str, content_hash: str) -> Lookup:
+        """Return what is stored of ``url`` and of ``content_hash`` (see ``Lookup``), in one round trip."""
+        rows = self.conn.execute(LOOKUP_SQL, (url, content_hash, url, content_hash)).fetchall()
+        return Lookup.from_rows(rows, _record)
 
     def insert(self, record: Record) -> None:
         """Store a new record (inside ``transaction()``: its seq is taken under the write lock)."""
@@ -719,22 +711,25 @@ class PostgresStore:
                 "SELECT id FROM captures WHERE url = %s AND payload_digest = %s", (capture.url, digest)
             ).fetchone()
             if row:
-                capture_id = row[0]
-            else:
-                loc = self.warc.write(capture)
-                capture_id = self.conn.pg(
-                    "INSERT INTO captures (url, fetched_at, status, payload_digest, warc_file, "
-                    '"offset", length, request_offset, request_length, etag, last_modified) '
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-                    (
-                        capture.url, capture.fetched_at, capture.status, digest, f"{self.writer}/{loc.warc_file}",
-                        loc.offset, loc.length, loc.request_offset, loc.request_length,
-                        header(capture.headers, "ETag"), header(capture.headers, "Last-Modified"),
-                    ),
-                ).fetchone()[0]
+                self.conn.pg(
+                    "INSERT INTO record_captures (record_id, capture_id, seq) VALUES (%s, %s, %s) "
+                    "ON CONFLICT DO NOTHING",
+                    (record_id, row[0], seq),
+                )
+                continue
+            loc = self.warc.write(capture)
+            # The capture and its link in one round trip (this runs under the write lock).
             self.conn.pg(
-                "INSERT INTO record_captures (record_id, capture_id, seq) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                (record_id, capture_id, seq),
+                "WITH c AS (INSERT INTO captures (url, fetched_at, status, payload_digest, warc_file, "
+                '"offset", length, request_offset, request_length, etag, last_modified) '
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id) "
+                "INSERT INTO record_captures (record_id, capture_id, seq) SELECT %s, id, %s FROM c",
+                (
+                    capture.url, capture.fetched_at, capture.status, digest, f"{self.writer}/{loc.warc_file}",
+                    loc.offset, loc.length, loc.request_offset, loc.request_length,
+                    header(capture.headers, "ETag"), header(capture.headers, "Last-Modified"),
+                    record_id, seq,
+                ),
             )
         if not self._depth:
             self.warc.sync()

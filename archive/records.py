@@ -11,14 +11,17 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from archive._codings import CodingUnavailable, UndecodableBody, codings_of, decode
 from archive.errors import BadFilter
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 logger = logging.getLogger(__name__)
 
-__all__ = ["FIELDS", "Capture", "DateField", "Record", "RecordQuery", "Sighting", "record_id"]
+__all__ = ["FIELDS", "LOOKUP_SQL", "Capture", "DateField", "Lookup", "Record", "RecordQuery", "Sighting", "record_id"]
 
 #: The record schema's keys, in the order every export writes them.
 FIELDS: tuple[str, ...] = (
@@ -38,6 +41,40 @@ FIELDS: tuple[str, ...] = (
     "collection",
     "extra",
 )
+
+# What ``Archive.add`` must know of a page before it decides, in one statement (one round trip
+# under PostgreSQL's write lock instead of three), in SQL both stores run: rows tagged
+# 'same' (the URL's newest record with this text), 'url' (any record of the URL) and 'text'
+# (the earliest record with this text), each of the record's columns after the tag.
+_BY_ID = "FROM records WHERE id = (SELECT id FROM records WHERE"
+_COLS = ", ".join(FIELDS)
+LOOKUP_SQL = (
+    f"SELECT 'same', {_COLS} {_BY_ID} url = ? AND content_hash = ? ORDER BY seq DESC LIMIT 1) "
+    f"UNION ALL SELECT 'url', {_COLS} {_BY_ID} url = ? LIMIT 1) "
+    f"UNION ALL SELECT 'text', {_COLS} {_BY_ID} content_hash = ? ORDER BY seq LIMIT 1)"
+)
+
+
+class Lookup(NamedTuple):
+    """What the archive holds of a page and its text, before ``Archive.add`` stores it."""
+
+    #: The newest record of the URL with this text (a revision keeps the text: newest wins).
+    same: Record | None
+    #: Whether any record of the URL is stored (its text changed, when ``same`` is None).
+    url_known: bool
+    #: The earliest stored record (lowest seq) with this text, at any URL.
+    first: Record | None
+
+    @classmethod
+    def from_rows(cls, rows: list[Any], to_record: Callable[[Any], Record]) -> Lookup:
+        """Read ``LOOKUP_SQL``'s rows, each store's columns turned into a record by ``to_record``."""
+        tagged = {row[0]: row[1:] for row in rows}
+        same, first = tagged.get("same"), tagged.get("text")
+        return cls(
+            to_record(same) if same is not None else None,
+            "url" in tagged,
+            to_record(first) if first is not None else None,
+        )
 
 #: ``crawled_at`` / ``fetched_at`` format: ISO 8601 UTC to the second (``2026-11-23T17:31:24Z``).
 UTC_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")

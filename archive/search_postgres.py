@@ -32,7 +32,8 @@ def index(conn: _Sql, seq: int, title: str, text: str) -> None:
     """Add record ``seq`` to the index (replacing what it held for it)."""
     # The pairs travel as one string split by the server: dumping a Python list of a few
     # thousand strings took longer than the insert.
-    grams = " ".join(sorted(set(_grams(title)) | set(_grams(text))))
+    # Unsorted: the array's order means nothing to the GIN index, and sorting cost 0.2 ms.
+    grams = " ".join({*tokens(title).split(" "), *tokens(text).split(" ")} - {""})
     conn.pg(
         "INSERT INTO records_search (seq, title, body, grams) VALUES (%s, %s, %s, string_to_array(%s, ' ')) "
         "ON CONFLICT (seq) DO UPDATE SET title = excluded.title, body = excluded.body, grams = excluded.grams",

@@ -33,7 +33,7 @@ from archive.errors import (
     recover_hint,
 )
 from archive.migrations import MIGRATIONS
-from archive.records import FIELDS, Record, Sighting
+from archive.records import FIELDS, LOOKUP_SQL, Lookup, Record, Sighting
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -193,6 +193,9 @@ class SqliteStore:
             not an archive.
         ArchiveLocked, ArchiveFull, ArchiveIOError: Opening (migrating) it failed for that reason.
     """
+
+    #: One file has one writer at a time, and normally one writing process (see ``ArchiveStore``).
+    contended = False
 
     def __init__(
         self,
@@ -561,30 +564,10 @@ class SqliteStore:
         row = self.conn.execute(f"{_SELECT} WHERE id = ?", (record_id,)).fetchone()
         return _record(row) if row else None
 
-    def find(self, url: str, content_hash: str) -> Record | None:
-        """Return the newest record of ``url`` with ``content_hash``, or None.
-
-        Newest: a revision (``Archive.revise``) keeps the text and changes metadata, and a later
-        crawl of the same text is a sighting of the revision, not of the version it replaced.
-        """
-        row = self.conn.execute(
-            f"{_SELECT} WHERE url = ? AND content_hash = ? ORDER BY seq DESC LIMIT 1", (url, content_hash)
-        ).fetchone()
-        return _record(row) if row else None
-
-    def has_url(self, url: str) -> bool:
-        """Whether any record of ``url`` is stored."""
-        return (
-            self.conn.execute("SELECT 1 FROM records WHERE url = ? LIMIT 1", (url,)).fetchone()
-            is not None
-        )
-
-    def first_with_hash(self, content_hash: str) -> Record | None:
-        """Return the earliest stored record (lowest seq) with ``content_hash``, or None."""
-        row = self.conn.execute(
-            f"{_SELECT} WHERE content_hash = ? ORDER BY seq LIMIT 1", (content_hash,)
-        ).fetchone()
-        return _record(row) if row else None
+    def lookup(self, url: str, content_hash: str) -> Lookup:
+        """Return what is stored of ``url`` and of ``content_hash`` (see ``Lookup``)."""
+        rows = self.conn.execute(LOOKUP_SQL, (url, content_hash, url, content_hash)).fetchall()
+        return Lookup.from_rows(rows, _record)
 
     def insert(self, record: Record) -> None:
         """Store a new record (call inside ``transaction()``).

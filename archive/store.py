@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from archive.crawlstate import PageState, Run
     from archive.dedup import NearDupIndex
     from archive.neardup import MinHashParams
-    from archive.records import Capture, Record, RecordQuery, Sighting
+    from archive.records import Capture, Lookup, Record, RecordQuery, Sighting
     from archive.search import Order, SearchHit
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,9 @@ class ArchiveStore(Protocol):
     """
 
     location: str
+    #: Whether many processes write at once, one at a time under the store's write lock: then
+    #: ``Archive.add`` does what it can before taking the lock (it sketches every text).
+    contended: bool
 
     def transaction(self) -> AbstractContextManager[None]:
         """Return a context manager running its block as one atomic write (committed, or in a batch)."""
@@ -70,16 +73,8 @@ class ArchiveStore(Protocol):
         """Return the record ``record_id`` or None."""
         ...
 
-    def find(self, url: str, content_hash: str) -> Record | None:
-        """Return the newest record (highest seq) of ``url`` with ``content_hash``, or None."""
-        ...
-
-    def has_url(self, url: str) -> bool:
-        """Whether any record of ``url`` is stored."""
-        ...
-
-    def first_with_hash(self, content_hash: str) -> Record | None:
-        """Return the earliest stored record with ``content_hash`` or None."""
+    def lookup(self, url: str, content_hash: str) -> Lookup:
+        """Return the URL's newest record with this text, whether the URL is known, and the text's first record."""
         ...
 
     def insert(self, record: Record) -> None:

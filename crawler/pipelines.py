@@ -21,6 +21,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from twisted.internet.task import LoopingCall
 
 from archive import Archive, ArchiveError, Capture, open_archive
+from archive.neardup_sqlite import MinHashIndex
 from archive.store import NEAR_DUP_INDEXES, parse_uri
 from crawler.extract.fields import normalize_fields
 from crawler.stopping import stop_crawl
@@ -320,6 +321,8 @@ class SharedArchive:
         if near_dup not in self._views:
             store = self.archive.store
             index = NEAR_DUP_INDEXES[self.scheme](store, None) if near_dup else None
+            if isinstance(index, MinHashIndex):
+                index.load()  # seconds for a large archive: before the first request, not mid-crawl
             self._views[near_dup] = Archive(store, near_index=index)
             self.archive.commit()  # a new index's parameters: not to be held with the first batch
         return self._views[near_dup]

@@ -171,8 +171,12 @@ def test_near_index_is_asked_and_fed_in_the_transaction(archive: Archive, doc) -
     first = archive.add(doc(url=URL_A, text="第一段，内容。"))
     exact = archive.add(doc(url=URL_B, text="第一段，内容。"))
     near_dup = archive.add(doc(url=URL_C, text="第一段内容"))
-    # Sketched once per record that has no exact duplicate; an exact duplicate is added as None.
-    assert near.sketched == ["第一段，内容。", "第一段内容"]
+    # Sketched once per record that has no exact duplicate (on PostgreSQL every text, before
+    # the write lock); an exact duplicate is added as None.
+    if archive.store.contended:
+        assert near.sketched == ["第一段，内容。", "第一段，内容。", "第一段内容"]
+    else:
+        assert near.sketched == ["第一段，内容。", "第一段内容"]
     assert near.added == [
         (first.record.id, "第一段内容"),
         (exact.record.id, None),
