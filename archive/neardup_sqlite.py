@@ -27,7 +27,6 @@ from archive.neardup import (
     Sketch,
     band_key_matrix,
     band_keys,
-    prepare,
     signature,
 )
 from archive.neardup_memory import BandTable, Batch, release_free_memory
@@ -193,11 +192,10 @@ class MinHashIndex:
         return str(min(roots)[2]) if roots else None
 
     def load(self) -> BandTable:
-        """Load the stored signatures into memory, and prepare sketching (else done by the first add).
+        """Load the stored signatures into memory (else done by the first lookup); return the table.
 
-        A crawl calls it as it opens, so that the first document does not stall it.
+        A crawl calls it as it opens, so that its first document does not stall it.
         """
-        prepare(self.params)
         return self._sync()
 
     def _sync(self) -> BandTable:

@@ -21,6 +21,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from twisted.internet.task import LoopingCall
 
 from archive import Archive, ArchiveError, Capture, open_archive
+from archive.neardup import prepare as prepare_sketches
 from archive.neardup_sqlite import MinHashIndex
 from archive.store import NEAR_DUP_INDEXES, parse_uri
 from crawler.extract.fields import normalize_fields
@@ -170,6 +171,10 @@ class ArchivePipeline:
             crawler=crawler,
         )
         crawler.signals.connect(pipeline.spider_idle, signal=signals.spider_idle)
+        if pipeline.near_dup:
+            # The first signature's one-off work (importing datasketch: ~0.8 s) before the engine
+            # starts, not at the first document: a frontier worker has joined its run by then.
+            prepare_sketches()
         return pipeline
 
     def open_spider(self) -> None:

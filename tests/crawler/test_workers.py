@@ -246,8 +246,10 @@ def test_a_worker_killed_mid_crawl_costs_at_most_its_page(tmp_path: Path) -> Non
         assert killed, "no worker process was found to kill"
         assert crawl.returncode in (0, 1), log[-3000:]
         lost = stat(log, "extract/failed/crashed")
-        assert len(_records(archive)) == documents - lost
-        assert lost <= 1
+        # The log's tail goes with a failure: this test failed once in CI (0 of 300 records)
+        # and never since, in isolation or under load; the stats will say what happened.
+        assert len(_records(archive)) == documents - lost, f"killed {killed}:\n{log[-3000:]}"
+        assert lost <= 1, log[-3000:]
         # The lost page is not in the archive, so the next run fetches it.
         again = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=180)
         assert again.returncode == 0, again.stderr[-3000:]
