@@ -154,6 +154,19 @@ def test_copies_of_a_document_are_one_hit_unless_asked_for_each(archive: Archive
     assert {h.dup_of for h in every} == {None, first.id}
 
 
+def test_many_copies_ranked_first_still_leave_room_for_the_next_document(archive: Archive) -> None:
+    # 70 copies, with the term in their titles, outrank the other document: the hits read past
+    # the first batch of ranked matches looked up (archive.search._LOOKUP_BATCH) to reach it.
+    text = "转载很多次的讲话稿,讲到乡村振兴。"
+    root = archive.add(make_doc("https://a.example/0.html", text=text, title="乡村振兴讲话")).record
+    for i in range(1, 70):
+        archive.add(make_doc(f"https://copy{i}.example/{i}.html", text=text, title="乡村振兴讲话"))
+    other = archive.add(make_doc("https://b.example/1.html", text="另一篇也提到乡村振兴,但只在正文里。")).record
+    hits = archive.search("乡村振兴", limit=20)
+    assert [h.dup_of or h.id for h in hits] == [root.id, other.id]
+    assert len(archive.search("乡村振兴", limit=100, distinct=False)) == 71
+
+
 def test_filters_apply_before_the_limit(archive: Archive) -> None:
     for i in range(40):
         site = "baina" if i % 2 else "juyou"
