@@ -261,7 +261,8 @@ class MinHashIndex:
             raise RecordNotFound(f"no record with id {record_id!r} to index; insert it first")
         self.conn.execute("DELETE FROM minhash_pending WHERE seq = ?", (row[0],))
         table = self._table
-        if sketch is not None and table is not None and self._undo_for == (self.store.transaction_id, id(table)):
+        synced_here = table is not None and self._undo_for == (self.store.transaction_id, id(table))
+        if sketch is not None and table is not None and synced_here and row[0] > table.last_seq:
             # Synced in this transaction, which holds the write lock: no other writer's row can
             # come between, so the table takes this one as it is, without reading it back.
             sigs = sketch.signature[None, :]
