@@ -174,14 +174,26 @@ def snippet(text: str, terms: list[str], width: int = 60, mark: tuple[str, str] 
     """Return about ``width`` characters of ``text`` around the first match, terms marked.
 
     Matching is on the normalised text (as the index matches), so the snippet is cut from it.
+    When a term occurs in the text as stored, the passage is cut around its first occurrence
+    there, and only that passage is normalised: normalising whole texts was 0.35 ms a hit, 7 ms
+    of a ranked top 20 at 100k documents. A term found only in its normalised form (full-width,
+    upper case, a line break inside a phrase) makes the whole text normalised.
     """
-    flat = normalize_for_search(text)
+    raw = [i for i in (text.find(t) for t in terms) if i >= 0]
+    lo, hi = 0, len(text)
+    if raw:
+        # Normalisation shortens a passage (white space runs) and rarely lengthens it (a few
+        # NFKC expansions), so margins of twice the width hold the cut and its context.
+        lo, hi = max(0, min(raw) - 2 * width), min(len(text), min(raw) + 3 * width)
+    flat = normalize_for_search(text[lo:hi])
     first = min((i for i in (flat.find(t) for t in terms) if i >= 0), default=0)
     start = max(0, first - width // 3)
     piece = flat[start : start + width]
     pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)))
     marked = pattern.sub(lambda m: f"{mark[0]}{m.group(0)}{mark[1]}", piece)
-    return ("…" if start else "") + marked + ("…" if start + width < len(flat) else "")
+    before = start > 0 or bool(text[:lo].strip())
+    after = start + width < len(flat) or bool(text[hi:].strip())
+    return ("…" if before else "") + marked + ("…" if after else "")
 
 
 #: A ranked search ranks at most this many matches, the most recently stored ones. BM25 costs
@@ -291,7 +303,8 @@ def matches(
         f"SELECT rowid FROM (SELECT rowid, {_RANK} AS rank FROM {SEARCH_TABLE} "  # noqa: S608
         f"WHERE {SEARCH_TABLE} MATCH ? ORDER BY rowid DESC LIMIT {RANK_WINDOW:d}) ORDER BY rank"
     )
-    seqs = [seq for (seq,) in conn.execute(ranked, (expr,))]
+    # fetchall: iterating the store's cursor costs 2 us a row in Python, 4 ms for the window.
+    seqs = [seq for (seq,) in conn.execute(ranked, (expr,)).fetchall()]
     for start in range(0, len(seqs), _LOOKUP_BATCH):
         batch = seqs[start : start + _LOOKUP_BATCH]
         marks = ", ".join("?" * len(batch))

@@ -57,6 +57,21 @@ def test_snippet_marks_every_term_near_the_first_match() -> None:
     assert cut.startswith("…") and cut.endswith("…")
 
 
+def test_snippet_of_a_long_text_is_cut_from_its_normalised_form() -> None:
+    # Only the passage around the match is normalised: white space inside it still collapses,
+    # and the ellipses still say whether text was left out on either side.
+    text = "前文。" * 2000 + "推进 \n\u3000 乡村振兴" + "后文。" * 2000
+    assert snippet(text, ["乡村振兴"], width=12) == "…。推进 [乡村振兴]后文。后…"
+    assert snippet("推进乡村振兴", ["乡村振兴"], width=12) == "推进[乡村振兴]"
+
+
+def test_snippet_finds_a_term_stored_only_in_another_form() -> None:
+    # "Ｇ２０" (full-width) and "G20" are the term "g20" once normalised, as the index matches them.
+    text = "前文。" * 500 + "出席Ｇ２０峰会" + "后文。" * 500
+    cut = snippet(text, ["g20"], width=12)
+    assert "[g20]峰会" in cut and cut.startswith("…") and cut.endswith("…")
+
+
 # -- through the archive --------------------------------------------------------------------
 
 _WORDS = ["振兴", "讲话", "党建", "工作", "乡村", "发展", "会议", "同志们", "安全生产", "G20", "2023年", "xx市"]
