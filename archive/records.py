@@ -45,12 +45,14 @@ FIELDS: tuple[str, ...] = (
 # What ``Archive.add`` must know of a page before it decides, in one statement (one round trip
 # under PostgreSQL's write lock instead of three), in SQL both stores run: rows tagged
 # 'same' (the URL's newest record with this text), 'url' (any record of the URL) and 'text'
-# (the earliest record with this text), each of the record's columns after the tag.
+# (the earliest record with this text), each of the record's columns after the tag; the 'url'
+# row only says the URL is known, so its columns are NULL (a changed page's old text unread).
 _BY_ID = "FROM records WHERE id = (SELECT id FROM records WHERE"
 _COLS = ", ".join(FIELDS)
+_NULLS = ", ".join("NULL" for _ in FIELDS)
 LOOKUP_SQL = (
-    f"SELECT 'same', {_COLS} {_BY_ID} url = ? AND content_hash = ? ORDER BY seq DESC LIMIT 1) "
-    f"UNION ALL SELECT 'url', {_COLS} {_BY_ID} url = ? LIMIT 1) "
+    f"SELECT 'same', {_COLS} {_BY_ID} url = ? AND content_hash = ? ORDER BY seq DESC LIMIT 1) "  # noqa: S608 - constant column lists
+    f"UNION ALL SELECT 'url', {_NULLS} WHERE EXISTS (SELECT 1 FROM records WHERE url = ?) "
     f"UNION ALL SELECT 'text', {_COLS} {_BY_ID} content_hash = ? ORDER BY seq LIMIT 1)"
 )
 
