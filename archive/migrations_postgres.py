@@ -116,4 +116,13 @@ PG_MIGRATIONS: tuple[PgMigration, ...] = (
             "CREATE INDEX records_search_grams ON records_search USING gin (grams)",
         ),
     ),
+    PgMigration(
+        2,
+        "search pairs in byte order",
+        # The GIN index compares pairs with the column's collation: the database's own, which
+        # on a cluster made in a locale other than C is strcoll, not memcmp. Under C.utf8 an add
+        # cost 15-25% more server CPU; "C" keeps every locale at the cost of C. The index is
+        # rebuilt (ALTER TYPE): minutes on a large archive, once.
+        ('ALTER TABLE records_search ALTER COLUMN grams TYPE TEXT[] COLLATE "C"',),
+    ),
 )

@@ -187,3 +187,28 @@ def test_processes_creating_one_archive_at_once_all_open_it(postgres_server: Any
         assert proc.returncode == 0, err[-2000:]
         versions.append(int(out))
     assert len(set(versions)) == 1 and versions[0] > 0
+
+
+def test_an_archive_made_at_schema_1_is_migrated_and_still_searched(postgres_server: Any, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import archive.postgres as archive_postgres
+    from archive.migrations_postgres import PG_MIGRATIONS
+
+    postgres_uri = postgres_server.create_database(f"schema_1_{os.getpid()}")  # empty: not the template
+    monkeypatch.setenv("ARCHIVE_WARC_DIR", str(tmp_path / "warc"))
+    with monkeypatch.context() as patch:
+        patch.setattr(archive_postgres, "PG_MIGRATIONS", PG_MIGRATIONS[:1])
+        with open_archive(postgres_uri) as old:
+            old.add(make_doc("https://b.example/1.html", text="推进乡村振兴的讲话。" * 30))
+            assert old.store.schema_version == 1  # type: ignore[attr-defined]
+    with open_archive(postgres_uri) as upgraded:
+        assert upgraded.store.schema_version == len(PG_MIGRATIONS) == 2  # type: ignore[attr-defined]
+        collation = upgraded.store.conn.pg(  # type: ignore[attr-defined]
+            "SELECT collation_name FROM information_schema.columns "
+            "WHERE table_name = 'records_search' AND column_name = 'grams'"
+        ).fetchone()[0]
+        assert collation == "C"
+        upgraded.add(make_doc("https://c.example/2.html", text="全面从严治党,乡村振兴。" * 30))
+        assert sorted(hit.url for hit in upgraded.search("乡村振兴")) == [
+            "https://b.example/1.html", "https://c.example/2.html"]
+    postgres_server.drop_database(f"schema_1_{os.getpid()}")
