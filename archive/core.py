@@ -169,6 +169,7 @@ class Archive:
         Args:
             doc: Keys of ``DOC_FIELDS``: url, site, title, published_at, text, category,
                 source, keywords, truncated, collection, extra and optionally crawled_at.
+                NUL characters (U+0000) are dropped from every value.
             captures: The raw HTTP responses the document was extracted from.
 
         Returns:
@@ -637,7 +638,7 @@ def _doc_values(doc: Mapping[str, Any]) -> dict[str, Any]:
             f"unknown document key(s) {', '.join(unknown)}; pass only {', '.join(DOC_FIELDS)}"
             " (id, content_hash and dup_of are computed)"
         )
-    values = {key: doc.get(key, default) for key, default in DOC_FIELDS.items()}
+    values = {key: _without_nul(doc.get(key, default)) for key, default in DOC_FIELDS.items()}
     for key in ("url", "site"):
         if not isinstance(values[key], str) or not values[key]:
             raise ValueError(f"document has no {key}; every document needs url, site and text")
@@ -674,6 +675,18 @@ def _doc_values(doc: Mapping[str, Any]) -> dict[str, Any]:
                 f"document field {key} must be str or None, got {type(values[key]).__name__}"
             )
     return values
+
+
+def _without_nul(value: Any) -> Any:
+    # PostgreSQL's text and jsonb cannot hold U+0000 (the add failed there, and stored it on
+    # SQLite); it carries nothing of a document, so both stores get the value without it.
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, list | tuple):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
 
 
 def _same_reading(old: Record, values: Mapping[str, Any]) -> bool:

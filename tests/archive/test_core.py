@@ -110,6 +110,18 @@ def test_add_rejects_bad_documents(archive: Archive, doc, overrides, message: st
     assert list(archive.iter_records()) == []
 
 
+def test_nul_characters_are_dropped_on_every_store(archive: Archive, doc) -> None:
+    # PostgreSQL refuses U+0000 in text and jsonb; SQLite would keep it. Both store the same.
+    record = archive.add(doc(title="通\x00知", text="第一段\x00\n第二段", keywords=["a\x00"],
+                             extra={"note\x00": ["x\x00y"]})).record
+    stored = archive.get(record.id)
+    assert stored is not None
+    assert (stored.title, stored.text, stored.keywords, stored.extra) == (
+        "通知", "第一段\n第二段", ["a"], {"note": ["xy"]})
+    assert archive.add(doc(title="通知", text="第一段\n第二段", keywords=["a"],
+                           extra={"note": ["xy"]})).status == "unchanged"
+
+
 def test_missing_optional_keys_get_defaults(archive: Archive) -> None:
     record = archive.add(
         {"url": URL_A, "site": "generic", "text": "正文", "keywords": ["a", "b", "a"]}
