@@ -21,6 +21,7 @@ from twisted.internet.task import LoopingCall
 
 from archive import ArchiveError, open_archive
 from crawler.pipelines import commit_shared_archive
+from crawler.runner import final_reason
 
 if TYPE_CHECKING:
     from typing import Self
@@ -149,6 +150,7 @@ class CrawlRunExtension:
         assert self.crawler.stats is not None
         commit_shared_archive(self.uri)  # other spiders' batch; a failure is theirs to report
         try:
+            reason = final_reason(reason, self.crawler.stats.get_stats()) or reason
             self.archive.finish_run(self.run_id, reason, run_log_counts(self.crawler.stats.get_stats()))
         except ArchiveError as exc:
             # A disk too full for one more page: the archive will show the run as interrupted.
@@ -232,7 +234,7 @@ class StatsFileExtension:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         assert self.crawler.stats is not None
         stats = dict(self.crawler.stats.get_stats())
-        stats.setdefault("finish_reason", reason)
+        stats["finish_reason"] = final_reason(stats.get("finish_reason", reason), stats)
         target = stats_file_path(self.path, spider.name)
         try:
             write_json_atomically(target, stats)

@@ -78,7 +78,19 @@ def crawl_error(spider: str, reason: str | None) -> str | None:
 def finish_reason(crawler: Crawler) -> str | None:
     """The crawl's finish reason from its stats, None if it never got stats (never started)."""
     stats = final_stats(crawler)
-    reason = stats.get("finish_reason")
+    return final_reason(stats.get("finish_reason"), stats)
+
+
+def final_reason(reason: str | None, stats: Mapping[str, Any]) -> str | None:
+    """`reason`, Scrapy's finish reason, unless the crawl was stopped for a failure after Scrapy chose it.
+
+    A crawl closed by CLOSESPIDER_TIMEOUT (or _ITEMCOUNT, _PAGECOUNT) commits its last archive
+    batch as the spider closes; if that commit fails, the items are lost and the failure's
+    reason (`crawl/stop_reason`, e.g. archive_disk_full) is the crawl's, not the success.
+    """
+    stopped = stats.get("crawl/stop_reason")
+    if stopped is not None and reason in SUCCESS_REASONS:
+        return str(stopped)
     return str(reason) if reason is not None else None
 
 
@@ -162,6 +174,8 @@ def run_crawls(
             stats["finish_reason"] = FAILED
         elif stats and "finish_reason" not in stats:
             stats["finish_reason"] = INTERRUPTED  # started, and forced to stop before it closed
+        elif stats:
+            stats["finish_reason"] = final_reason(stats["finish_reason"], stats)
         results[name] = stats
     return results
 

@@ -19,6 +19,7 @@ from archive import Capture, open_archive
 from crawler.extensions import CrawlRunExtension
 from crawler.items import RECORD_FIELDS, DocumentItem
 from crawler.pipelines import ArchivePipeline, NormalizePipeline, SharedArchive, ValidationPipeline
+from crawler.runner import crawl_error, finish_reason
 from crawler.spiders.generic import GenericSpider
 from tests.archive import texts
 from tests.archive.test_faults import assert_every_warc_record_is_referenced, assert_warcs_read_to_the_end
@@ -188,6 +189,31 @@ def test_a_lost_batch_takes_its_counts_back_and_stops_the_crawl(
     assert stops == ["archive_disk_full"]
     assert committed(db) == [doc_url(0)]
     assert_warcs_read_to_the_end(db)
+
+
+@pytest.mark.parametrize("closed_as", ["closespider_itemcount", "closespider_timeout"])
+def test_a_last_commit_failing_as_the_spider_closes_fails_a_crawl_scrapy_called_a_success(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops: list[str], closed_as: str
+) -> None:
+    # CLOSESPIDER_* close the spider without it going idle: its last batch commits in
+    # close_spider, after Scrapy has chosen its (successful) finish reason.
+    db = tmp_path / "a.db"
+    pipeline = batch_pipeline(db, items=10)
+    crawler = pipeline.crawler
+    assert crawler is not None
+    pipeline.process_item(item(url=doc_url(0)))
+    pipeline.stats.set_value("finish_reason", closed_as)
+    monkeypatch.setattr("archive._warc.os.fsync", lambda fd: (_ for _ in ()).throw(OSError(errno.ENOSPC, "full")))
+    capture = Capture(url=doc_url(1), status=200, headers=[], body=b"<p>y</p>", fetched_at="2026-11-23T00:00:00Z")
+    pipeline.process_item(item(url=doc_url(1), text="另一篇。", captures=[capture]))
+    pipeline.close_spider()
+    monkeypatch.undo()
+    assert stops == ["archive_disk_full"]
+    assert finish_reason(crawler) == "archive_disk_full"
+    assert crawl_error("generic", finish_reason(crawler)) == (
+        "error: crawl generic ended with archive_disk_full; free space on the archive's disk, then run it again")
+    assert pipeline.stats.get_value("archive/not_stored") == 2
+    assert committed(db) == []
 
 
 def test_a_commit_failing_inside_an_add_loses_that_item_too(
