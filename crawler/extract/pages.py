@@ -53,9 +53,13 @@ def _segment_page(segment: str) -> int | None:
 
 
 def _page_key(url: str) -> tuple[str, int]:
-    """(the article's first-page key, page number) of `stem_N.html` or `…?page=N` URLs."""
+    """(the article's first-page key, page number) of `stem_N.html` or `…?page=N` URLs.
+
+    The key holds the host: a link to another site's copy of the article (template sites
+    republish each other under the same paths) is none of this article's pages.
+    """
     first, number = _split_page(url)
-    return f"{first.path}?{first.query}", number
+    return f"{first.netloc.lower()}{first.path}?{first.query}", number
 
 
 def find_next_pages(tree: HtmlElement, url: str) -> tuple[str, ...]:
@@ -67,7 +71,8 @@ def find_next_pages(tree: HtmlElement, url: str) -> tuple[str, ...]:
     if number != 1:
         return ()
     # WordPress splits posts as /archives/123/2: page N is a path segment below page 1.
-    below = urlsplit(url).path.rstrip("/") + "/"
+    own = urlsplit(url)
+    below = own.path.rstrip("/") + "/"
     stem = _EXTENSION.sub("", _split_page(url)[0].path.rpartition("/")[2])
     pages: dict[int, str] = {}
     for link in tree.xpath("//a[@href]"):
@@ -81,7 +86,10 @@ def find_next_pages(tree: HtmlElement, url: str) -> tuple[str, ...]:
         if other_key == key and (other > 1 or _link_text(link) in _FORWARD_TO_SECOND):
             pages[other] = absolute
             continue
-        path = urlsplit(absolute).path
+        target = urlsplit(absolute)
+        path = target.path
+        if target.netloc.lower() != own.netloc.lower():
+            continue
         if path.startswith(below) and (segment_page := _segment_page(path[len(below) :].strip("/"))):
             pages[segment_page] = absolute
     return tuple(pages[n] for n in sorted(pages))
@@ -141,7 +149,8 @@ def first_page_of(tree: HtmlElement, url: str) -> str | None:
     wanted = urlsplit(first)
     for link in tree.xpath("//a[@href]"):
         target = urlsplit(urljoin(url, str(link.get("href"))).split("#", 1)[0])
-        same = target.path.rstrip("/") == wanted.path.rstrip("/") and target.query == wanted.query
+        same = (target.netloc.lower() == wanted.netloc.lower() and target.path.rstrip("/") == wanted.path.rstrip("/")
+                and target.query == wanted.query)
         if same and _link_text(link) in _BACK_TO_FIRST:
             return target.geturl()
     return None

@@ -71,3 +71,16 @@ def test_a_document_number_is_no_page_number() -> None:
         "http://h/html/2023/0425.html"
     )
     assert find_next_pages(tree('<a href="t20231228_634513.html">下一篇</a>'), "http://h/t20231228_634512.html") == ()
+
+
+def test_another_sites_copy_of_the_article_is_none_of_its_pages() -> None:
+    # Template sites republish one another under the same paths: a link to the other site's
+    # page 2 (or its own /archives/88/2) is not page 2 of this article.
+    links = ('<a href="http://mirror.example/a/123_2.html">2</a>'
+             '<a href="//mirror.example/archives/88/2">2</a><a href="123_3.html">3</a>')
+    assert find_next_pages(tree(links), "http://h/a/123.html") == ("http://h/a/123_3.html",)
+    assert find_next_pages(tree(links), "http://h/archives/88") == ()
+    assert find_next_pages(tree('<a href="HTTP://H/a/123_2.html">2</a>'), "http://h/a/123.html") == (
+        "http://H/a/123_2.html",
+    )
+    assert first_page_of(tree('<a href="http://mirror.example/archives/88">1</a>'), "http://h/archives/88/2") is None
