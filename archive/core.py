@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Self
 from urllib.parse import urlsplit
@@ -266,7 +266,9 @@ class Archive:
           with ``reason`` and the time, as ``url`` + hash names the old one). It takes the old
           version's place in its document: the old version's root is its root, and when the old
           version was the root, it becomes the root, and the old version and its duplicates
-          point at it.
+          point at it. A new ``published_at`` re-sorts the document by the first-copy rule: a
+          copy now dated before its root (at another URL) takes over (``previous_root``), and a
+          root now dated after a copy at another URL hands over to the first such copy.
 
         Args:
             record_id: The version to revise (normally its URL's latest).
@@ -304,19 +306,38 @@ class Archive:
         while self.store.get(rid) is not None:  # a second revision within the same second
             salt += 1
             rid = record_id_of(old.url, f"{chash}\0{reason}\0{seen_at}\0{salt}")
-        record = Record(id=rid, content_hash=chash, dup_of=old.dup_of, crawled_at=seen_at, **values)
+        key = first_copy_key(values["published_at"], old.url)
         with self.store.transaction():
+            # A new date re-sorts the document by the first-copy rule, as add would have: a copy
+            # dated before its root takes over (never from a root at its own URL), and a root
+            # dated after a copy at another URL hands over to the first such copy.
+            dup_of = old.dup_of
+            if dup_of is not None:
+                root = self._root_of(dup_of)
+                if root.url != old.url and key < first_copy_key(root.published_at, root.url):
+                    dup_of = None
+            record = Record(id=rid, content_hash=chash, dup_of=dup_of, crawled_at=seen_at, **values)
             self.store.insert(record)
             self.store.add_sighting(rid, old.url, seen_at)
             if captures:
                 self.store.add_captures(rid, captures)
+            previous_root = None
             if old.dup_of is None:
                 self.store.repoint(old.id, rid)
+                copies = [(first_copy_key(d.published_at, d.url), d.id) for d in self.store.duplicates(rid)
+                          if d.url != old.url]
+                if copies and min(copies)[0] < key:
+                    self.store.repoint(rid, min(copies)[1])
+                    record = replace(record, dup_of=min(copies)[1])
+                    previous_root = rid
+            elif dup_of is None:
+                self.store.repoint(old.dup_of, rid)
+                previous_root = old.dup_of
             if self.near_index is not None:
                 # The text is indexed already (the old version's): only marked as indexed.
                 self.near_index.add(rid, None)
         logger.debug("revised %s: %s -> %s (%s)", old.url, old.id, rid, reason)
-        return AddResult(record, "changed", "exact" if old.dup_of else None)
+        return AddResult(record, "changed", "exact" if record.dup_of else None, previous_root=previous_root)
 
     def _root(self, record: Record) -> Record:
         # Follow dup_of to the record that is not itself a duplicate. One hop is the invariant;

@@ -623,12 +623,15 @@ class PostgresStore:
 
     def repoint(self, old_root: str, new_root: str) -> int:
         """Make ``new_root`` the root of ``old_root``'s document (see ``SqliteStore.repoint``)."""
-        moved = self.conn.pg("UPDATE records SET dup_of = %s WHERE dup_of = %s", (new_root, old_root)).rowcount
+        moved = self.conn.pg(
+            "UPDATE records SET dup_of = %s WHERE dup_of = %s AND id <> %s", (new_root, old_root, new_root)
+        ).rowcount
         moved += self.conn.pg("UPDATE records SET dup_of = %s WHERE id = %s", (new_root, old_root)).rowcount
+        self.conn.pg("UPDATE records SET dup_of = NULL WHERE id = %s", (new_root,))
         self.conn.pg(
             "UPDATE minhash SET root = (SELECT seq FROM records WHERE id = %s) "
-            "WHERE seq IN (SELECT seq FROM records WHERE dup_of = %s)",
-            (new_root, new_root),
+            "WHERE seq IN (SELECT seq FROM records WHERE dup_of = %s OR id = %s)",
+            (new_root, new_root, new_root),
         )
         return int(moved)
 

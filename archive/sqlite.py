@@ -746,14 +746,18 @@ class SqliteStore:
 
         The old root and every record whose ``dup_of`` was it get ``dup_of`` = ``new_root`` (one
         hop stays the invariant), and their near-duplicate signatures get its seq as their root,
-        so that the index names the new root.
+        so that the index names the new root. ``new_root`` may be one of those duplicates (a
+        revision dated later than a copy at another URL): it becomes a root itself.
         """
-        moved = self.conn.execute("UPDATE records SET dup_of = ? WHERE dup_of = ?", (new_root, old_root)).rowcount
+        moved = self.conn.execute(
+            "UPDATE records SET dup_of = ? WHERE dup_of = ? AND id <> ?", (new_root, old_root, new_root)
+        ).rowcount
         moved += self.conn.execute("UPDATE records SET dup_of = ? WHERE id = ?", (new_root, old_root)).rowcount
+        self.conn.execute("UPDATE records SET dup_of = NULL WHERE id = ?", (new_root,))
         self.conn.execute(
             "UPDATE minhash SET root = (SELECT seq FROM records WHERE id = ?) "
-            "WHERE seq IN (SELECT seq FROM records WHERE dup_of = ?)",
-            (new_root, new_root),
+            "WHERE seq IN (SELECT seq FROM records WHERE dup_of = ? OR id = ?)",
+            (new_root, new_root, new_root),
         )
         return int(moved)
 

@@ -63,6 +63,42 @@ def test_revising_a_copy_keeps_its_root(archive: Archive, doc: Callable[..., dic
     assert archive.get(copy.id).dup_of == root.id
 
 
+def test_a_copy_dated_before_its_root_by_a_revision_takes_over(
+    archive: Archive, doc: Callable[..., dict[str, Any]]
+) -> None:
+    root = archive.add(doc(ROOT, site="juyou", text=SAFETY, published_at="2023-04-01")).record
+    copy = archive.add(doc(COPY, text=SAFETY, published_at="2023-05-01")).record
+
+    result = archive.revise(copy.id, {"published_at": "2023-03-01"})  # the page's real date, read better
+
+    new = result.record
+    assert (new.dup_of, result.previous_root) == (None, root.id)
+    assert archive.get(new.id).dup_of is None
+    assert archive.get(root.id).dup_of == new.id
+    assert archive.get(copy.id).dup_of == new.id
+    # One root for the document, the copy now dated first.
+    assert [r.id for r in archive.iter_records() if r.dup_of is None] == [new.id]
+
+
+def test_a_root_dated_after_a_copy_by_a_revision_hands_over_to_it(
+    archive: Archive, doc: Callable[..., dict[str, Any]]
+) -> None:
+    root = archive.add(doc(ROOT, site="juyou", text=SAFETY, published_at="2023-04-01")).record
+    copy = archive.add(doc(COPY, text=SAFETY, published_at="2023-05-01")).record
+
+    result = archive.revise(root.id, {"published_at": "2023-06-01"})
+
+    new = result.record
+    assert (new.dup_of, result.previous_root) == (copy.id, new.id)
+    assert archive.get(copy.id).dup_of is None
+    assert archive.get(new.id).dup_of == copy.id
+    assert archive.get(root.id).dup_of == copy.id  # the old version, one hop to the root
+    assert [r.id for r in archive.iter_records() if r.dup_of is None] == [copy.id]
+    # The near-duplicate index names the new root for a near copy.
+    near = archive.add(doc("https://c.example/1.html", text=SAFETY + "\n附件：检查表", published_at="2023-07-01"))
+    assert (near.match, near.record.dup_of) == ("near", copy.id)
+
+
 def test_a_new_text_is_deduplicated_like_a_crawled_one(archive: Archive, doc: Callable[..., dict[str, Any]]) -> None:
     rural = archive.add(doc(ROOT, site="juyou", text=RURAL, published_at="2023-04-01")).record
     page = archive.add(doc(COPY, text=SAFETY + "\n本站声明：转载请注明出处。")).record
