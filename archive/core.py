@@ -308,9 +308,7 @@ class Archive:
             rid = record_id_of(old.url, f"{chash}\0{reason}\0{seen_at}\0{salt}")
         key = first_copy_key(values["published_at"], old.url)
         with self.store.transaction():
-            # A new date re-sorts the document by the first-copy rule, as add would have: a copy
-            # dated before its root takes over (never from a root at its own URL), and a root
-            # dated after a copy at another URL hands over to the first such copy.
+            # A new date re-sorts the document by the first-copy rule, as add would have sorted it.
             dup_of = old.dup_of
             if dup_of is not None:
                 root = self._root_of(dup_of)
@@ -324,11 +322,11 @@ class Archive:
             previous_root = None
             if old.dup_of is None:
                 self.store.repoint(old.id, rid)
-                copies = [(first_copy_key(d.published_at, d.url), d.id) for d in self.store.duplicates(rid)
-                          if d.url != old.url]
-                if copies and min(copies)[0] < key:
-                    self.store.repoint(rid, min(copies)[1])
-                    record = replace(record, dup_of=min(copies)[1])
+                first = min(((first_copy_key(d.published_at, d.url), d.id) for d in self.store.duplicates(rid)
+                             if d.url != old.url), default=None)
+                if first is not None and first[0] < key:
+                    self.store.repoint(rid, first[1])
+                    record = replace(record, dup_of=first[1])
                     previous_root = rid
             elif dup_of is None:
                 self.store.repoint(old.dup_of, rid)
