@@ -45,7 +45,10 @@ _DATEISH = re.compile(f"{_ABSOLUTE}|{_MONTH_FIRST.pattern}|{_RELATIVE}")
 @lru_cache(maxsize=64)
 def _parser(base: datetime | None, relative: bool) -> DateDataParser:
     settings: dict[str, object] = {
-        "TIMEZONE": "Asia/Shanghai",
+        # A fixed +08:00, as SHANGHAI: the tz database's Asia/Shanghai has the summer time of
+        # 1986-1991 and the local mean time of 1900, and dateparser answered in them, so a date
+        # of those summers came back a day early (1990年7月1日 -> 1990-06-30).
+        "TIMEZONE": "+0800",
         "RETURN_AS_TIMEZONE_AWARE": True,
         "RETURN_TIME_AS_PERIOD": True,
         "PREFER_DATES_FROM": "past",
@@ -59,10 +62,7 @@ def _parser(base: datetime | None, relative: bool) -> DateDataParser:
 
 # The numeric forms of nearly every date line (2022-09-15 15:10:05, 2023年04月25日, 2023/4/25 8:05),
 # read directly: dateparser takes a millisecond a token, more than the rest of the date line.
-# Anything else, or out of range (dateparser reads 2023-13-05 as 13 May), is left to dateparser,
-# and so are years before 1992: its Asia/Shanghai has the summer time of 1986-1991 and the local
-# mean time of 1900, which it answers with (1990-07-01 comes back as 06-30).
-FIRST_NUMERIC_YEAR = 1992
+# Anything else, or out of range (dateparser reads 2023-13-05 as 13 May), is left to dateparser.
 _NUMERIC = re.compile(
     r"\s*(?P<year>(?:19|20)[0-9]{2})\s*(?:"
     r"(?P<sep>[-/.])\s*(?P<month>[0-9]{1,2})\s*(?P=sep)\s*(?P<day>[0-9]{1,2})"
@@ -77,8 +77,6 @@ def _numeric(token: str) -> str | None:
     if match is None:
         return None
     year = int(match["year"])
-    if year < FIRST_NUMERIC_YEAR:
-        return None
     month, day = int(match["month"] or match["cn_month"]), int(match["day"] or match["cn_day"])
     try:
         if match["hour"] is None:

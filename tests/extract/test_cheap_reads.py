@@ -91,9 +91,24 @@ def test_numeric_dates_read_directly_agree_with_dateparser() -> None:
             direct += 1
             assert found == dates_module._parse_token(token, None, False), token
     assert direct > 20
-    # Summer time of 1986-1991 and out-of-range parts are dateparser's to answer.
-    assert dates_module._numeric("1990-07-01") is None
+    # Out-of-range parts are dateparser's to answer.
     assert dates_module._numeric("2023-13-05") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The summers of 1986-1991, when the tz database gives Asia/Shanghai summer time.
+        ("1990年7月1日", "1990-07-01"),
+        ("发布日期：1988-06-15", "1988-06-15"),
+        ("发布时间：1991年8月3日 00:30", "1991-08-03T00:30:00+08:00"),
+        ("1990年7月1日 下午3:00", "1990-07-01T15:00:00+08:00"),
+        ("1901年7月1日", "1901-07-01"),  # local mean time, in the tz database
+        ("1990年7月1号", "1990-07-01"),  # not numeric: dateparser's own path
+    ],
+)
+def test_dates_before_1992_are_the_dates_printed(text: str, expected: str) -> None:
+    assert dates_module.parse_date(text) == expected
 
 
 @pytest.mark.parametrize(
