@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from archive.errors import BadFilter, ExportError, RecordNotFound
 from archive.records import FIELDS, RecordQuery
-from archive.sqlite import SqliteStore, _where
+from archive.sqlite import SqliteStore, where_clause
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -272,7 +272,7 @@ _SIGHTINGS_SQL = (
 def _sqlite_where(store: SqliteStore, query: RecordQuery) -> tuple[str, list[object]]:
     # The WHERE clause (and its parameters) of the rows SqliteStore.iter_records(query) gives.
     last = store.conn.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0]
-    where, params = _where(query)
+    where, params = where_clause(query)
     where += " AND seq <= ?" if where else " WHERE seq <= ?"
     # The rows are found by seq, from a list of seqs SQLite walks in order: filtered by id
     # (latest_only) or by site, they came in another order and their lines were sorted, 60 MB

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_BUSY_TIMEOUT", "SqliteStore"]
+__all__ = ["DEFAULT_BUSY_TIMEOUT", "SqliteStore", "where_clause"]
 
 #: Seconds a write waits for another connection's write lock before ``ArchiveLocked``.
 DEFAULT_BUSY_TIMEOUT = 30.0
@@ -658,7 +658,7 @@ class SqliteStore:
         versions while iterating (e.g. re-extraction) without seeing them again.
         """
         last = self.conn.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0]
-        where, params = _where(query)
+        where, params = where_clause(query)
         where += " AND seq <= ?" if where else " WHERE seq <= ?"
         if query.distinct:
             # The roots of the matching records, each once: one record per distinct document.
@@ -671,7 +671,7 @@ class SqliteStore:
         self, query: str, where: RecordQuery, *, limit: int = 20, distinct: bool = True, order: Order = "rank"
     ) -> Iterator[SearchHit]:
         """Yield the hits of ``query`` among the records ``where`` selects (see ``Archive.search``)."""
-        clause, params = _where(where, alias="r")
+        clause, params = where_clause(where, alias="r")
         return search.find(
             self.conn, query, clause.replace(" WHERE ", " AND ", 1), params, limit=limit, distinct=distinct, order=order
         )
@@ -936,8 +936,12 @@ def _record(row: Sequence[Any]) -> Record:
     return Record(**values)
 
 
-def _where(query: RecordQuery, alias: str = "") -> tuple[str, list[Any]]:
-    # alias: the name of the records table in the statement, to qualify its columns with.
+def where_clause(query: RecordQuery, alias: str = "") -> tuple[str, list[Any]]:
+    """The `` WHERE ...`` clause (empty for no condition) and parameters that select ``query``'s records.
+
+    ``alias``: the name of the records table in the statement, to qualify its columns with.
+    Export's fast path builds its own statement over the same selection.
+    """
     prefix = f"{alias}." if alias else ""
     clauses: list[str] = []
     params: list[Any] = []
