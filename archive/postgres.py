@@ -38,7 +38,7 @@ from archive.errors import (
     SchemaError,
 )
 from archive.migrations_postgres import PG_MIGRATIONS
-from archive.records import FIELDS, LOOKUP_SQL, Lookup, Record, Sighting
+from archive.records import FIELDS, LOOKUP_SQL, Lookup, Record, Sighting, repoint_statements
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -623,17 +623,8 @@ class PostgresStore:
 
     def repoint(self, old_root: str, new_root: str) -> int:
         """Make ``new_root`` the root of ``old_root``'s document (see ``SqliteStore.repoint``)."""
-        moved = self.conn.pg(
-            "UPDATE records SET dup_of = %s WHERE dup_of = %s AND id <> %s", (new_root, old_root, new_root)
-        ).rowcount
-        moved += self.conn.pg("UPDATE records SET dup_of = %s WHERE id = %s", (new_root, old_root)).rowcount
-        self.conn.pg("UPDATE records SET dup_of = NULL WHERE id = %s", (new_root,))
-        self.conn.pg(
-            "UPDATE minhash SET root = (SELECT seq FROM records WHERE id = %s) "
-            "WHERE seq IN (SELECT seq FROM records WHERE dup_of = %s OR id = %s)",
-            (new_root, new_root, new_root),
-        )
-        return int(moved)
+        counts = [self.conn.execute(sql, args).rowcount for sql, args in repoint_statements(old_root, new_root)]
+        return int(counts[0] + counts[1])
 
     def add_more_captures(self, record_id: str, captures: Sequence[Capture]) -> None:
         """Link ``captures`` to a record after the captures it has already."""

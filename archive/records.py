@@ -21,7 +21,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FIELDS", "LOOKUP_SQL", "Capture", "DateField", "Lookup", "Record", "RecordQuery", "Sighting", "record_id"]
+__all__ = [
+    "FIELDS", "LOOKUP_SQL", "Capture", "DateField", "Lookup", "Record", "RecordQuery", "Sighting", "record_id",
+    "repoint_statements",
+]
 
 #: The record schema's keys, in the order every export writes them.
 FIELDS: tuple[str, ...] = (
@@ -55,6 +58,25 @@ LOOKUP_SQL = (
     f"UNION ALL SELECT 'url', {_NULLS} WHERE EXISTS (SELECT 1 FROM records WHERE url = ?) "
     f"UNION ALL SELECT 'text', {_COLS} {_BY_ID} content_hash = ? ORDER BY seq LIMIT 1)"
 )
+
+
+def repoint_statements(old_root: str, new_root: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The statements of a store's ``repoint`` with their parameters, in SQL both stores run.
+
+    The first two move records (their row counts sum to the records moved); the third makes
+    ``new_root`` a root when it was one of ``old_root``'s duplicates; the last re-roots the
+    document's near-duplicate signatures.
+    """
+    return [
+        ("UPDATE records SET dup_of = ? WHERE dup_of = ? AND id <> ?", (new_root, old_root, new_root)),
+        ("UPDATE records SET dup_of = ? WHERE id = ?", (new_root, old_root)),
+        ("UPDATE records SET dup_of = NULL WHERE id = ?", (new_root,)),
+        (
+            "UPDATE minhash SET root = (SELECT seq FROM records WHERE id = ?) "
+            "WHERE seq IN (SELECT seq FROM records WHERE dup_of = ? OR id = ?)",
+            (new_root, new_root, new_root),
+        ),
+    ]
 
 
 class Lookup(NamedTuple):

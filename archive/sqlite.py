@@ -33,7 +33,7 @@ from archive.errors import (
     recover_hint,
 )
 from archive.migrations import MIGRATIONS
-from archive.records import FIELDS, LOOKUP_SQL, Lookup, Record, Sighting
+from archive.records import FIELDS, LOOKUP_SQL, Lookup, Record, Sighting, repoint_statements
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -749,17 +749,8 @@ class SqliteStore:
         so that the index names the new root. ``new_root`` may be one of those duplicates (a
         revision dated later than a copy at another URL): it becomes a root itself.
         """
-        moved = self.conn.execute(
-            "UPDATE records SET dup_of = ? WHERE dup_of = ? AND id <> ?", (new_root, old_root, new_root)
-        ).rowcount
-        moved += self.conn.execute("UPDATE records SET dup_of = ? WHERE id = ?", (new_root, old_root)).rowcount
-        self.conn.execute("UPDATE records SET dup_of = NULL WHERE id = ?", (new_root,))
-        self.conn.execute(
-            "UPDATE minhash SET root = (SELECT seq FROM records WHERE id = ?) "
-            "WHERE seq IN (SELECT seq FROM records WHERE dup_of = ? OR id = ?)",
-            (new_root, new_root, new_root),
-        )
-        return int(moved)
+        counts = [self.conn.execute(sql, args).rowcount for sql, args in repoint_statements(old_root, new_root)]
+        return int(counts[0] + counts[1])
 
     def add_more_captures(self, record_id: str, captures: Sequence[Capture]) -> None:
         """Link ``captures`` to a record that has captures already, after them in its order.
